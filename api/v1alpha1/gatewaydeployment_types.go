@@ -1,0 +1,359 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// GatewayDeploymentSpec describes the Kong Gateway data plane Portico runs.
+//
+// Operator-owned Kong settings are rejected in env so that a user setting can never silently
+// break the listeners the probes, the Service and the operator depend on.
+// +kubebuilder:validation:XValidation:rule="!has(self.env) || self.env.all(e, !(e.name in ['KONG_DATABASE', 'KONG_PROXY_LISTEN', 'KONG_STATUS_LISTEN', 'KONG_PREFIX', 'KONG_PORT_MAPS', 'KONG_NGINX_DAEMON']))",message="env may not set KONG_DATABASE, KONG_PROXY_LISTEN, KONG_STATUS_LISTEN, KONG_PREFIX, KONG_PORT_MAPS or KONG_NGINX_DAEMON: Portico owns these settings (proxy listeners come from spec.service.ports)"
+type GatewayDeploymentSpec struct {
+	// image is the Kong Gateway container image. When omitted, the operator's default gateway
+	// image is used (the operator's RELATED_IMAGE_GATEWAY setting).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="self.trim() == self && !self.contains(' ')",message="image must not contain spaces"
+	Image string `json:"image,omitempty"`
+
+	// imagePullPolicy for the gateway container. Kubernetes' default applies when omitted.
+	// +optional
+	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+
+	// imagePullSecrets are Secrets in this namespace used to pull the gateway image.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// replicas is the number of gateway pods. 0 is valid and scales the gateway down.
+	// This field is the scale subresource's, so `kubectl scale` and an HorizontalPodAutoscaler
+	// that targets the GatewayDeployment drive it.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// resources for the gateway container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// env adds Kong settings (KONG_*) or other variables to the gateway container. A variable
+	// Portico sets by default (such as KONG_ADMIN_LISTEN=off) is replaced by one of the same name.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=128
+	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// envFrom adds variables from ConfigMaps or Secrets to the gateway container.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// pod overrides scheduling and metadata of the gateway pods.
+	// +optional
+	Pod PodOverrides `json:"pod,omitempty"`
+
+	// service configures the Service that exposes the gateway's proxy.
+	// +optional
+	// +kubebuilder:default={}
+	Service ServiceSpec `json:"service,omitempty"`
+
+	// rollout tunes how pod changes are rolled out.
+	// +optional
+	// +kubebuilder:default={}
+	Rollout RolloutSpec `json:"rollout,omitempty"`
+}
+
+// PodOverrides are the pod settings a user may change. They are typed on purpose: a raw
+// PodTemplateSpec merge could undo the security settings Portico guarantees.
+type PodOverrides struct {
+	// labels are added to the gateway pods. Portico's own labels cannot be overridden.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/component', 'gateway.portico.dev/gatewaydeployment']))",message="pod labels may not set app.kubernetes.io/name, app.kubernetes.io/instance, app.kubernetes.io/managed-by, app.kubernetes.io/component or gateway.portico.dev/gatewaydeployment: Portico uses them to select the gateway pods"
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// annotations are added to the gateway pods.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// nodeSelector constrains the nodes the gateway pods run on.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// tolerations let the gateway pods run on tainted nodes.
+	// +optional
+	// +listType=atomic
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// affinity sets node and pod (anti-)affinity for the gateway pods.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// topologySpreadConstraints spread the gateway pods across zones or nodes.
+	// +optional
+	// +listType=atomic
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// priorityClassName of the gateway pods.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// serviceAccountName the gateway pods run as. The namespace's default ServiceAccount is
+	// used when omitted.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// terminationGracePeriodSeconds gives Kong time to drain connections on shutdown.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+}
+
+// ServiceType is the type of the gateway's Service.
+// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
+type ServiceType string
+
+const (
+	ServiceTypeClusterIP    ServiceType = "ClusterIP"
+	ServiceTypeNodePort     ServiceType = "NodePort"
+	ServiceTypeLoadBalancer ServiceType = "LoadBalancer"
+)
+
+// ServiceSpec configures the gateway's Service.
+// +kubebuilder:validation:XValidation:rule="!(has(self.type) && self.type == 'ClusterIP' && has(self.externalTrafficPolicy) && self.externalTrafficPolicy == 'Local')",message="externalTrafficPolicy Local needs an external Service: use type NodePort or LoadBalancer, or remove externalTrafficPolicy"
+// +kubebuilder:validation:XValidation:rule="!has(self.loadBalancerClass) || !has(self.type) || self.type == 'LoadBalancer'",message="loadBalancerClass applies only to type LoadBalancer"
+// +kubebuilder:validation:XValidation:rule="!has(self.type) || self.type != 'ClusterIP' || !has(self.ports) || self.ports.all(p, !has(p.nodePort))",message="nodePort cannot be set on a ClusterIP Service: use type NodePort or LoadBalancer"
+type ServiceSpec struct {
+	// type of the Service.
+	// +optional
+	// +kubebuilder:default=LoadBalancer
+	Type ServiceType `json:"type,omitempty"`
+
+	// ports the Service exposes. Each one becomes a Kong proxy listener on its targetPort.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:default={{name: "http", port: 80, targetPort: 8000, protocol: "HTTP"}, {name: "https", port: 443, targetPort: 8443, protocol: "HTTPS"}}
+	// +kubebuilder:validation:XValidation:rule="self.all(p, self.exists_one(q, q.port == p.port))",message="each service port number must be unique"
+	// +kubebuilder:validation:XValidation:rule="self.all(p, self.exists_one(q, q.targetPort == p.targetPort))",message="each targetPort must be unique: it is a Kong listener"
+	Ports []ServicePort `json:"ports,omitempty"`
+
+	// annotations on the Service, for example a cloud load balancer's settings.
+	// Changing them does not restart the gateway pods.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// externalTrafficPolicy of a NodePort or LoadBalancer Service. Local keeps the client's
+	// source IP.
+	// +optional
+	// +kubebuilder:validation:Enum=Cluster;Local
+	ExternalTrafficPolicy corev1.ServiceExternalTrafficPolicy `json:"externalTrafficPolicy,omitempty"`
+
+	// loadBalancerClass selects the load-balancer implementation of a LoadBalancer Service.
+	// Kubernetes does not allow changing it once set.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	LoadBalancerClass *string `json:"loadBalancerClass,omitempty"`
+}
+
+// ListenerProtocol is the protocol Kong speaks on a proxy listener.
+// +kubebuilder:validation:Enum=HTTP;HTTPS
+type ListenerProtocol string
+
+const (
+	ListenerProtocolHTTP  ListenerProtocol = "HTTP"
+	ListenerProtocolHTTPS ListenerProtocol = "HTTPS"
+)
+
+// ServicePort is one port of the gateway's Service and the Kong proxy listener behind it.
+type ServicePort struct {
+	// name of the port, also used for the container port: a DNS label of at most 15 characters.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=15
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && self.matches('[a-z]')",message="port name must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, with at least one letter"
+	Name string `json:"name"`
+
+	// port the Service exposes.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
+
+	// targetPort is the port Kong listens on in the pod. Kong runs without privileges, so it
+	// must be 1024 or above; 8100 is Kong's status listener.
+	// +kubebuilder:validation:Minimum=1024
+	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:XValidation:rule="self != 8100",message="targetPort 8100 is reserved for Kong's status listener"
+	TargetPort int32 `json:"targetPort"`
+
+	// protocol Kong speaks on this listener.
+	// +optional
+	// +kubebuilder:default=HTTP
+	Protocol ListenerProtocol `json:"protocol,omitempty"`
+
+	// nodePort for a NodePort or LoadBalancer Service; allocated by Kubernetes when omitted.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	NodePort *int32 `json:"nodePort,omitempty"`
+}
+
+// RolloutSpec tunes the gateway's rolling updates. The defaults (one extra pod, none
+// unavailable) keep full capacity during a rollout.
+// +kubebuilder:validation:XValidation:rule="!(has(self.maxSurge) && has(self.maxUnavailable) && string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="maxSurge and maxUnavailable cannot both be 0: the rollout could never make progress"
+type RolloutSpec struct {
+	// maxSurge is how many pods above the desired count may exist during a rollout
+	// (a number, or a percentage such as "25%").
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="maxSurge must be a non-negative number or a percentage such as '25%'"
+	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
+
+	// maxUnavailable is how many desired pods may be unavailable during a rollout
+	// (a number, or a percentage such as "25%").
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="maxUnavailable must be a non-negative number or a percentage such as '25%'"
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+
+	// minReadySeconds a new pod must be ready before it counts as available.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	MinReadySeconds int32 `json:"minReadySeconds,omitempty"`
+}
+
+// AddressType tells how to read an address's value.
+// +kubebuilder:validation:Enum=IPAddress;Hostname
+type AddressType string
+
+const (
+	AddressTypeIPAddress AddressType = "IPAddress"
+	AddressTypeHostname  AddressType = "Hostname"
+)
+
+// GatewayAddress is an address at which the gateway's Service can be reached.
+type GatewayAddress struct {
+	// type of the value.
+	Type AddressType `json:"type"`
+	// value is an IP address or a hostname.
+	Value string `json:"value"`
+}
+
+// GatewayDeploymentStatus is the observed state of a GatewayDeployment.
+type GatewayDeploymentStatus struct {
+	// observedGeneration is the spec generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// replicas is the number of gateway pods that exist (the scale subresource's status).
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+	// readyReplicas is the number of gateway pods that pass their readiness probe.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	// updatedReplicas is the number of gateway pods running the current spec.
+	// +optional
+	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
+	// availableReplicas is the number of gateway pods ready for at least minReadySeconds.
+	// +optional
+	AvailableReplicas int32 `json:"availableReplicas,omitempty"`
+	// readySummary shows ready and desired replicas as "ready/desired".
+	// +optional
+	ReadySummary string `json:"readySummary,omitempty"`
+
+	// selector is the label selector of the gateway pods, for the scale subresource.
+	// +optional
+	Selector string `json:"selector,omitempty"`
+
+	// addresses of the gateway's Service: load-balancer ingress first, then the cluster IP.
+	// +optional
+	// +listType=atomic
+	Addresses []GatewayAddress `json:"addresses,omitempty"`
+
+	// conditions: Ready summarises the others (Available, Progressing, Degraded).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// GatewayDeployment runs a Kong Gateway data plane: its Deployment, its Service and the status
+// that tells whether it serves.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
+// +kubebuilder:resource:shortName=gwd,categories=portico
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Replicas",type=string,JSONPath=`.status.readySummary`
+// +kubebuilder:printcolumn:name="Address",type=string,JSONPath=`.status.addresses[0].value`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="name must be a DNS label of at most 63 characters starting with a letter: it names the gateway's Deployment and Service"
+type GatewayDeployment struct {
+	metav1.TypeMeta `json:",inline"`
+
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +optional
+	// +kubebuilder:default={}
+	Spec GatewayDeploymentSpec `json:"spec,omitempty"`
+
+	// +optional
+	Status GatewayDeploymentStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// GatewayDeploymentList contains a list of GatewayDeployment.
+type GatewayDeploymentList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []GatewayDeployment `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(func(s *runtime.Scheme) error {
+		s.AddKnownTypes(SchemeGroupVersion, &GatewayDeployment{}, &GatewayDeploymentList{})
+		return nil
+	})
+}

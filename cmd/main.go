@@ -1,0 +1,142 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command manager runs the Portico operator.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"os"
+
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/controller"
+)
+
+// defaultGatewayImage is used when RELATED_IMAGE_GATEWAY is not set.
+const defaultGatewayImage = "kong/kong-gateway:3.11"
+
+var (
+	scheme   = runtime.NewScheme()
+	setupLog = ctrl.Log.WithName("setup")
+)
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(gatewayv1alpha1.AddToScheme(scheme))
+}
+
+func main() {
+	var (
+		metricsAddr, probeAddr     string
+		leaderElect, secureMetrics bool
+		enableHTTP2                bool
+		leaderElectionNamespace    string
+		watchNamespace             string
+		maxConcurrentReconciles    int
+		kubeAPIQPS                 float64
+		kubeAPIBurst               int
+	)
+	flag.StringVar(&metricsAddr, "metrics-bind-address", "0",
+		"Address of the metrics endpoint, such as :8443; 0 turns it off.")
+	flag.BoolVar(&secureMetrics, "metrics-secure", true,
+		"Serve metrics over HTTPS, to callers the API server authenticates and authorises.")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the health and ready probes.")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one replica reconciles.")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
+		"Namespace of the leader-election Lease; needed when running outside a cluster.")
+	flag.StringVar(&watchNamespace, "watch-namespace", os.Getenv("WATCH_NAMESPACE"),
+		"Comma-separated namespaces to watch; empty watches all. Defaults to $WATCH_NAMESPACE.")
+	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server.")
+	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 4, "GatewayDeployments reconciled in parallel.")
+	flag.Float64Var(&kubeAPIQPS, "kube-api-qps", 100, "Client-side limit of API requests per second.")
+	flag.IntVar(&kubeAPIBurst, "kube-api-burst", 200, "Client-side burst of API requests.")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+
+	gatewayImage := os.Getenv("RELATED_IMAGE_GATEWAY")
+	if gatewayImage == "" {
+		gatewayImage = defaultGatewayImage
+	}
+
+	var tlsOpts []func(*tls.Config)
+	if !enableHTTP2 {
+		// HTTP/2 stream cancellation and rapid reset attacks: stay on HTTP/1.1 unless asked.
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	metricsOptions := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts}
+	if secureMetrics {
+		metricsOptions.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+
+	restConfig := ctrl.GetConfigOrDie()
+	restConfig.QPS = float32(kubeAPIQPS)
+	restConfig.Burst = kubeAPIBurst
+
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsOptions,
+		HealthProbeBindAddress:  probeAddr,
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "portico.gateway.portico.dev",
+		LeaderElectionNamespace: leaderElectionNamespace,
+		// A new leader waits out the old lease anyway; releasing it on shutdown hands over at once.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         controller.CacheOptions(watchNamespace),
+	})
+	if err != nil {
+		setupLog.Error(err, "creating the manager")
+		os.Exit(1)
+	}
+
+	if err := (&controller.GatewayDeploymentReconciler{
+		Client:       mgr.GetClient(),
+		Recorder:     mgr.GetEventRecorder("portico"),
+		Clock:        clock.RealClock{},
+		DefaultImage: gatewayImage,
+	}).SetupWithManager(mgr, maxConcurrentReconciles); err != nil {
+		setupLog.Error(err, "setting up the GatewayDeployment controller")
+		os.Exit(1)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		setupLog.Error(err, "adding the health check")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		setupLog.Error(err, "adding the ready check")
+		os.Exit(1)
+	}
+
+	setupLog.Info("starting", "gatewayImage", gatewayImage, "watchNamespace", watchNamespace)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		setupLog.Error(err, "running the manager")
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,156 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+// gwdObject is a GatewayDeployment as a user would write it in YAML.
+func gwdObject(ns, name string, spec map[string]any) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": gatewayv1alpha1.GroupVersion.String(),
+		"kind":       "GatewayDeployment",
+		"metadata":   map[string]any{"name": name, "namespace": ns},
+	}}
+	if spec != nil {
+		u.Object["spec"] = spec
+	}
+	return u
+}
+
+func ports(p ...map[string]any) map[string]any {
+	items := make([]any, 0, len(p))
+	for _, x := range p {
+		items = append(items, x)
+	}
+	return map[string]any{"ports": items}
+}
+
+func TestAdmissionRejectsBadInput(t *testing.T) {
+	ns := newNamespace(t)
+	cases := []struct {
+		name    string
+		objName string
+		spec    map[string]any
+		message string
+	}{
+		{"negative replicas", "", map[string]any{"replicas": -1}, "spec.replicas"},
+		{"empty image", "", map[string]any{"image": ""}, "spec.image"},
+		{"image with spaces", "", map[string]any{"image": "kong gateway"}, "image must not contain spaces"},
+		{"duplicate port numbers", "", map[string]any{"service": ports(
+			map[string]any{"name": "a", "port": 80, "targetPort": 8000},
+			map[string]any{"name": "b", "port": 80, "targetPort": 8001})}, "each service port number must be unique"},
+		{"duplicate port names", "", map[string]any{"service": ports(
+			map[string]any{"name": "a", "port": 80, "targetPort": 8000},
+			map[string]any{"name": "a", "port": 81, "targetPort": 8001})}, "Duplicate value"},
+		{"duplicate target ports", "", map[string]any{"service": ports(
+			map[string]any{"name": "a", "port": 80, "targetPort": 8000},
+			map[string]any{"name": "b", "port": 81, "targetPort": 8000})}, "each targetPort must be unique"},
+		{"zero port", "", map[string]any{"service": ports(
+			map[string]any{"name": "a", "port": 0, "targetPort": 8000})}, "spec.service.ports[0].port"},
+		{"port out of range", "", map[string]any{"service": ports(
+			map[string]any{"name": "a", "port": 70000, "targetPort": 8000})}, "spec.service.ports[0].port"},
+		{"privileged target port", "", map[string]any{"service": ports(
+			map[string]any{"name": "a", "port": 80, "targetPort": 80})}, "spec.service.ports[0].targetPort"},
+		{"status target port", "", map[string]any{"service": ports(
+			map[string]any{"name": "a", "port": 80, "targetPort": 8100})}, "reserved for Kong's status listener"},
+		{"port name not a DNS label", "", map[string]any{"service": ports(
+			map[string]any{"name": "HTTP_1", "port": 80, "targetPort": 8000})}, "port name must be a DNS label"},
+		{"no ports", "", map[string]any{"service": map[string]any{"ports": []any{}}}, "spec.service.ports"},
+		{"Local traffic policy on ClusterIP", "", map[string]any{"service": map[string]any{
+			"type": "ClusterIP", "externalTrafficPolicy": "Local"}}, "externalTrafficPolicy Local needs an external Service"},
+		{"nodePort on ClusterIP", "", map[string]any{"service": map[string]any{"type": "ClusterIP", "ports": []any{
+			map[string]any{"name": "http", "port": 80, "targetPort": 8000, "nodePort": 30080}}}}, "nodePort cannot be set on a ClusterIP Service"},
+		{"loadBalancerClass on NodePort", "", map[string]any{"service": map[string]any{
+			"type": "NodePort", "loadBalancerClass": "example.com/lb"}}, "loadBalancerClass applies only to type LoadBalancer"},
+		{"unknown service type", "", map[string]any{"service": map[string]any{"type": "ExternalName"}}, "spec.service.type"},
+		{"no surge and no unavailable", "", map[string]any{"rollout": map[string]any{
+			"maxSurge": 0, "maxUnavailable": 0}}, "maxSurge and maxUnavailable cannot both be 0"},
+		{"no surge and no unavailable as percentages", "", map[string]any{"rollout": map[string]any{
+			"maxSurge": "0%", "maxUnavailable": 0}}, "maxSurge and maxUnavailable cannot both be 0"},
+		{"maxSurge not a percentage", "", map[string]any{"rollout": map[string]any{"maxSurge": "lots"}}, "maxSurge must be a non-negative number or a percentage"},
+		{"negative maxUnavailable", "", map[string]any{"rollout": map[string]any{"maxUnavailable": -1}}, "maxUnavailable must be a non-negative number"},
+		{"env sets an owned Kong setting", "", map[string]any{"env": []any{
+			map[string]any{"name": "KONG_PROXY_LISTEN", "value": "0.0.0.0:9000"}}}, "Portico owns these settings"},
+		{"env sets KONG_DATABASE", "", map[string]any{"env": []any{
+			map[string]any{"name": "KONG_DATABASE", "value": "postgres"}}}, "Portico owns these settings"},
+		{"pod labels override the selector", "", map[string]any{"pod": map[string]any{"labels": map[string]any{
+			"gateway.portico.dev/gatewaydeployment": "other"}}}, "pod labels may not set"},
+		{"name is not a DNS label", "gw.example", nil, "name must be a DNS label"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			name := tc.objName
+			if name == "" {
+				name = "bad"
+			}
+			err := k8s.Create(context.Background(), gwdObject(ns, name, tc.spec))
+			g.Expect(err).To(HaveOccurred(), "the API server accepted it")
+			g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want an Invalid error, got %v", err)
+			g.Expect(err.Error()).To(ContainSubstring(tc.message))
+		})
+	}
+}
+
+func TestAdmissionAcceptsAndDefaults(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+
+	// An empty spec is complete once defaulted.
+	g.Expect(k8s.Create(ctx, gwdObject(ns, "defaults", nil))).To(Succeed())
+	gwd := &gatewayv1alpha1.GatewayDeployment{}
+	g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "defaults"}, gwd)).To(Succeed())
+	g.Expect(*gwd.Spec.Replicas).To(Equal(int32(1)))
+	g.Expect(gwd.Spec.Service.Type).To(Equal(gatewayv1alpha1.ServiceTypeLoadBalancer))
+	g.Expect(gwd.Spec.Service.Ports).To(Equal([]gatewayv1alpha1.ServicePort{
+		{Name: "http", Port: 80, TargetPort: 8000, Protocol: gatewayv1alpha1.ListenerProtocolHTTP},
+		{Name: "https", Port: 443, TargetPort: 8443, Protocol: gatewayv1alpha1.ListenerProtocolHTTPS},
+	}))
+	g.Expect(gwd.Spec.Rollout.MaxSurge.String()).To(Equal("1"))
+	g.Expect(gwd.Spec.Rollout.MaxUnavailable.String()).To(Equal("0"))
+
+	// Valid edge cases pass: zero replicas, percentages, a replaced default Kong setting.
+	ok := map[string]map[string]any{
+		"zero":    {"replicas": 0},
+		"percent": {"rollout": map[string]any{"maxSurge": "25%", "maxUnavailable": "0%"}},
+		"surge0":  {"rollout": map[string]any{"maxSurge": 0, "maxUnavailable": 1}},
+		"admin":   {"env": []any{map[string]any{"name": "KONG_ADMIN_LISTEN", "value": "127.0.0.1:8444"}}},
+		"local":   {"service": map[string]any{"type": "NodePort", "externalTrafficPolicy": "Local"}},
+	}
+	for name, spec := range ok {
+		err := k8s.Create(ctx, gwdObject(ns, name, spec))
+		g.Expect(err).NotTo(HaveOccurred(), "%s: %v", name, err)
+	}
+	// The same rules hold on update, not only on create.
+	patch := []byte(`{"spec":{"rollout":{"maxSurge":0,"maxUnavailable":0}}}`)
+	err := k8s.Patch(ctx, gwd, client.RawPatch(types.MergePatchType, patch))
+	g.Expect(err).To(HaveOccurred())
+	g.Expect(strings.Contains(err.Error(), "cannot both be 0")).To(BeTrue(), err.Error())
+}

@@ -1,0 +1,173 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller wires Portico's reconcile: resolve, render, apply, assess.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/render"
+	"github.com/portico-dev/portico/internal/status"
+)
+
+// FieldManager is the one server-side apply field manager Portico writes with.
+const FieldManager = "portico"
+
+// GatewayDeploymentReconciler turns a GatewayDeployment into its Deployment and Service and
+// reports what they show.
+type GatewayDeploymentReconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+	Clock    clock.PassiveClock
+	// DefaultImage is the gateway image for specs that name none.
+	DefaultImage string
+}
+
+// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile renders the desired children, applies those that differ from what Portico last
+// applied, and patches the status when what it observes has changed.
+func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	gwd := &gatewayv1alpha1.GatewayDeployment{}
+	if err := r.Get(ctx, req.NamespacedName, gwd); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !gwd.DeletionTimestamp.IsZero() {
+		// The garbage collector removes the children through their owner references.
+		return ctrl.Result{}, nil
+	}
+
+	obs, applyErr := r.applyChildren(ctx, gwd)
+	statusErr := r.patchStatus(ctx, gwd, obs)
+	return ctrl.Result{}, errors.Join(applyErr, statusErr)
+}
+
+// applyChildren renders and applies every child, and returns what the cache holds of them.
+func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (status.Observed, error) {
+	var obs status.Observed
+	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage})
+	if err != nil {
+		obs.ApplyError = err
+		return obs, err
+	}
+
+	deployment := &appsv1.Deployment{}
+	depErr := applyIfChanged(ctx, r, gwd, "Deployment", deployment, desired.Deployment, appsv1ac.ExtractDeployment)
+	if found(deployment) {
+		obs.Deployment = deployment
+	}
+	service := &corev1.Service{}
+	svcErr := applyIfChanged(ctx, r, gwd, "Service", service, desired.Service, corev1ac.ExtractService)
+	if found(service) {
+		obs.Service = service
+	}
+	obs.ApplyError = errors.Join(depErr, svcErr)
+	return obs, obs.ApplyError
+}
+
+// found tells whether a Get filled obj in.
+func found(obj client.Object) bool { return obj.GetUID() != "" }
+
+// applyIfChanged reads the child into cached, and applies desired unless the fields Portico
+// owns on the cached copy already equal it. Comparing against Portico's own managed fields
+// (not the whole object) leaves fields others own alone and still catches drift: an edit by
+// someone else moves a field's ownership away from Portico, which shows up as a difference.
+func applyIfChanged[O client.Object, A runtime.ApplyConfiguration](
+	ctx context.Context, r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment,
+	kind string, cached O, desired A, extract func(O, string) (A, error),
+) error {
+	key := types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}
+
+	action := "Update"
+	switch err := r.Get(ctx, key, cached); {
+	case apierrors.IsNotFound(err):
+		action = "Create"
+	case err != nil:
+		return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
+	default:
+		owned, err := extract(cached, FieldManager)
+		if err != nil {
+			return fmt.Errorf("reading Portico's fields of %s %s: %w", kind, key.Name, err)
+		}
+		if equality.Semantic.DeepEqual(owned, desired) {
+			return nil
+		}
+	}
+
+	if err := r.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, "ApplyFailed", action, "%s %s failed: %v", action, kind, err)
+		return fmt.Errorf("applying %s %s: %w", kind, key.Name, err)
+	}
+	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
+	r.Recorder.Eventf(gwd, nil, corev1.EventTypeNormal, action+"d", action, "%sd %s %s", action, kind, key.Name)
+	return nil
+}
+
+// patchStatus writes the assessed status, and only when it differs from the stored one.
+func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, obs status.Observed) error {
+	// The API stores condition times in whole seconds; compare like with like.
+	now := metav1.NewTime(r.Clock.Now()).Rfc3339Copy()
+	next := status.Assess(gwd, obs, now)
+	if equality.Semantic.DeepEqual(gwd.Status, next) {
+		return nil
+	}
+	patch := client.MergeFrom(gwd.DeepCopy())
+	gwd.Status = next
+	if err := r.Status().Patch(ctx, gwd, patch); err != nil {
+		return fmt.Errorf("patching status: %w", err)
+	}
+	return nil
+}
+
+// SetupWithManager registers the controller. Its watches see only Portico's own children:
+// the manager's cache selects them by label.
+func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		// Status writes (Portico's own among them) do not change the generation: skip them.
+		For(&gatewayv1alpha1.GatewayDeployment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
+		Named("gatewaydeployment").
+		Complete(r)
+}

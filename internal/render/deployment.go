@@ -1,0 +1,251 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+const (
+	// ContainerName is the gateway container's name.
+	ContainerName = "kong"
+	// AnnotationConfigHash on the pod template fingerprints what the pods run with, so a
+	// change to it, and only such a change, rolls the pods.
+	AnnotationConfigHash = "gateway.portico.dev/config-hash"
+	// revisionHistoryLimit keeps a few old ReplicaSets for rollbacks without piling them up.
+	revisionHistoryLimit = 5
+)
+
+// Deployment builds the gateway's Deployment: Kong in DB-less mode, restricted pod security.
+func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
+	gwd := in.GatewayDeployment
+	spec := &gwd.Spec
+
+	podSpec, err := podSpec(in)
+	if err != nil {
+		return nil, err
+	}
+	template := corev1ac.PodTemplateSpec().
+		WithLabels(mergedLabels(spec.Pod.Labels, Labels(gwd, ComponentGateway))).
+		WithSpec(podSpec)
+	if len(spec.Pod.Annotations) > 0 {
+		template.WithAnnotations(spec.Pod.Annotations)
+	}
+	hash, err := configHash(template)
+	if err != nil {
+		return nil, err
+	}
+	template.WithAnnotations(map[string]string{AnnotationConfigHash: hash})
+
+	rollout := spec.Rollout
+	deploymentSpec := appsv1ac.DeploymentSpec().
+		WithReplicas(replicas(spec)).
+		WithSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(gwd))).
+		WithRevisionHistoryLimit(revisionHistoryLimit).
+		WithMinReadySeconds(rollout.MinReadySeconds).
+		WithStrategy(appsv1ac.DeploymentStrategy().
+			WithType(appsv1.RollingUpdateDeploymentStrategyType).
+			WithRollingUpdate(appsv1ac.RollingUpdateDeployment().
+				WithMaxSurge(intOrDefault(rollout.MaxSurge, 1)).
+				WithMaxUnavailable(intOrDefault(rollout.MaxUnavailable, 0)))).
+		WithTemplate(template)
+
+	return appsv1ac.Deployment(gwd.Name, gwd.Namespace).
+		WithLabels(Labels(gwd, ComponentGateway)).
+		WithOwnerReferences(ownerReference(gwd)).
+		WithSpec(deploymentSpec), nil
+}
+
+// replicas is the desired pod count; the API server defaults it to 1.
+func replicas(spec *gatewayv1alpha1.GatewayDeploymentSpec) int32 {
+	if spec.Replicas == nil {
+		return 1
+	}
+	return *spec.Replicas
+}
+
+// Replicas is the desired pod count of gwd.
+func Replicas(gwd *gatewayv1alpha1.GatewayDeployment) int32 { return replicas(&gwd.Spec) }
+
+func intOrDefault(v *intstr.IntOrString, def int) intstr.IntOrString {
+	if v == nil {
+		return intstr.FromInt32(int32(def))
+	}
+	return *v
+}
+
+// Image is the gateway image gwd runs.
+func Image(gwd *gatewayv1alpha1.GatewayDeployment, defaultImage string) string {
+	if gwd.Spec.Image != "" {
+		return gwd.Spec.Image
+	}
+	return defaultImage
+}
+
+func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
+	spec := &in.GatewayDeployment.Spec
+	pod := spec.Pod
+
+	container, err := gatewayContainer(in)
+	if err != nil {
+		return nil, err
+	}
+	ps := corev1ac.PodSpec().
+		// Kong never talks to the Kubernetes API: no token in the pod.
+		WithAutomountServiceAccountToken(false).
+		WithSecurityContext(corev1ac.PodSecurityContext().
+			WithRunAsNonRoot(true).
+			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithContainers(container).
+		WithVolumes(
+			corev1ac.Volume().WithName("kong-prefix").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
+			corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
+		)
+
+	if pod.ServiceAccountName != "" {
+		ps.WithServiceAccountName(pod.ServiceAccountName)
+	}
+	if pod.PriorityClassName != "" {
+		ps.WithPriorityClassName(pod.PriorityClassName)
+	}
+	if pod.TerminationGracePeriodSeconds != nil {
+		ps.WithTerminationGracePeriodSeconds(*pod.TerminationGracePeriodSeconds)
+	}
+	if len(pod.NodeSelector) > 0 {
+		ps.WithNodeSelector(pod.NodeSelector)
+	}
+	if len(spec.ImagePullSecrets) > 0 {
+		secrets, err := convertEach[corev1ac.LocalObjectReferenceApplyConfiguration](spec.ImagePullSecrets)
+		if err != nil {
+			return nil, err
+		}
+		ps.WithImagePullSecrets(secrets...)
+	}
+	if len(pod.Tolerations) > 0 {
+		tolerations, err := convertEach[corev1ac.TolerationApplyConfiguration](pod.Tolerations)
+		if err != nil {
+			return nil, err
+		}
+		ps.WithTolerations(tolerations...)
+	}
+	if len(pod.TopologySpreadConstraints) > 0 {
+		constraints, err := convertEach[corev1ac.TopologySpreadConstraintApplyConfiguration](pod.TopologySpreadConstraints)
+		if err != nil {
+			return nil, err
+		}
+		ps.WithTopologySpreadConstraints(constraints...)
+	}
+	if pod.Affinity != nil {
+		affinity, err := convert[corev1ac.AffinityApplyConfiguration](pod.Affinity)
+		if err != nil {
+			return nil, err
+		}
+		ps.WithAffinity(affinity)
+	}
+	return ps, nil
+}
+
+func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) {
+	spec := &in.GatewayDeployment.Spec
+
+	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec))
+	if err != nil {
+		return nil, err
+	}
+	c := corev1ac.Container().
+		WithName(ContainerName).
+		WithImage(Image(in.GatewayDeployment, in.DefaultImage)).
+		WithEnv(env...).
+		WithPorts(containerPorts(spec.Service.Ports)...).
+		WithReadinessProbe(statusProbe("/status/ready").
+			WithPeriodSeconds(5).WithFailureThreshold(3)).
+		WithLivenessProbe(statusProbe("/status").
+			WithInitialDelaySeconds(5).WithPeriodSeconds(10).WithFailureThreshold(3)).
+		// Let Kong finish in-flight requests before the pod goes away.
+		WithLifecycle(corev1ac.Lifecycle().WithPreStop(corev1ac.LifecycleHandler().
+			WithExec(corev1ac.ExecAction().WithCommand("kong", "quit", "--wait=15")))).
+		WithSecurityContext(corev1ac.SecurityContext().
+			WithAllowPrivilegeEscalation(false).
+			WithReadOnlyRootFilesystem(true).
+			WithRunAsNonRoot(true).
+			WithCapabilities(corev1ac.Capabilities().WithDrop(corev1.Capability("ALL"))).
+			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithVolumeMounts(
+			corev1ac.VolumeMount().WithName("kong-prefix").WithMountPath(prefixDir),
+			corev1ac.VolumeMount().WithName("tmp").WithMountPath(tmpDir),
+		)
+
+	if spec.ImagePullPolicy != "" {
+		c.WithImagePullPolicy(spec.ImagePullPolicy)
+	}
+	if len(spec.EnvFrom) > 0 {
+		envFrom, err := convertEach[corev1ac.EnvFromSourceApplyConfiguration](spec.EnvFrom)
+		if err != nil {
+			return nil, err
+		}
+		c.WithEnvFrom(envFrom...)
+	}
+	if r := spec.Resources; r != nil && (len(r.Limits) > 0 || len(r.Requests) > 0 || len(r.Claims) > 0) {
+		resources, err := convert[corev1ac.ResourceRequirementsApplyConfiguration](r)
+		if err != nil {
+			return nil, err
+		}
+		c.WithResources(resources)
+	}
+	return c, nil
+}
+
+func containerPorts(ports []gatewayv1alpha1.ServicePort) []*corev1ac.ContainerPortApplyConfiguration {
+	out := make([]*corev1ac.ContainerPortApplyConfiguration, 0, len(ports)+1)
+	for _, p := range ports {
+		out = append(out, corev1ac.ContainerPort().
+			WithName(p.Name).WithContainerPort(p.TargetPort).WithProtocol(corev1.ProtocolTCP))
+	}
+	return append(out, corev1ac.ContainerPort().
+		WithName(statusPortName).WithContainerPort(StatusPort).WithProtocol(corev1.ProtocolTCP))
+}
+
+func statusProbe(path string) *corev1ac.ProbeApplyConfiguration {
+	return corev1ac.Probe().
+		WithHTTPGet(corev1ac.HTTPGetAction().
+			WithPath(path).
+			WithPort(intstr.FromString(statusPortName)).
+			WithScheme(corev1.URISchemeHTTP)).
+		WithTimeoutSeconds(1)
+}
+
+// configHash fingerprints a pod template.
+func configHash(template *corev1ac.PodTemplateSpecApplyConfiguration) (string, error) {
+	raw, err := json.Marshal(template)
+	if err != nil {
+		return "", fmt.Errorf("hashing the pod template: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:8]), nil
+}

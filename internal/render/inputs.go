@@ -1,0 +1,58 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package render builds the objects a GatewayDeployment needs. Every function here is pure:
+// the same Inputs always give the same objects, with no client, clock or randomness.
+package render
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+// Inputs is everything a render needs: the GatewayDeployment and what was resolved for it.
+type Inputs struct {
+	// GatewayDeployment is the object being reconciled; its spec has the API server's defaults.
+	GatewayDeployment *gatewayv1alpha1.GatewayDeployment
+	// DefaultImage is used when the spec names no image.
+	DefaultImage string
+}
+
+// Objects are the desired children, as server-side apply configurations holding exactly the
+// fields Portico owns.
+type Objects struct {
+	Deployment *appsv1ac.DeploymentApplyConfiguration
+	Service    *corev1ac.ServiceApplyConfiguration
+}
+
+// ownerGVK is the GatewayDeployment's kind, for owner references.
+var ownerGVK = schema.GroupVersionKind{
+	Group:   gatewayv1alpha1.GroupVersion.Group,
+	Version: gatewayv1alpha1.GroupVersion.Version,
+	Kind:    "GatewayDeployment",
+}
+
+// Render builds every desired child of in.GatewayDeployment.
+func Render(in Inputs) (*Objects, error) {
+	deployment, err := Deployment(in)
+	if err != nil {
+		return nil, err
+	}
+	return &Objects{Deployment: deployment, Service: Service(in)}, nil
+}

@@ -1,0 +1,108 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+// Kong's fixed layout inside the gateway pod.
+const (
+	// StatusPort serves /status and /status/ready, which the probes use.
+	StatusPort     = 8100
+	statusPortName = "status"
+	// prefixDir is Kong's working directory: an emptyDir, as the root filesystem is read-only.
+	prefixDir = "/kong_prefix"
+	tmpDir    = "/tmp"
+)
+
+// ownedEnv are the Kong settings Portico derives from the spec. The CRD rejects them in
+// spec.env (keep its rule in sync with this list).
+func ownedEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec) []corev1.EnvVar {
+	return []corev1.EnvVar{
+		{Name: "KONG_DATABASE", Value: "off"},
+		{Name: "KONG_PREFIX", Value: prefixDir},
+		{Name: "KONG_NGINX_DAEMON", Value: "off"},
+		{Name: "KONG_PROXY_LISTEN", Value: proxyListen(spec.Service.Ports)},
+		{Name: "KONG_PORT_MAPS", Value: portMaps(spec.Service.Ports)},
+		{Name: "KONG_STATUS_LISTEN", Value: fmt.Sprintf("0.0.0.0:%d", StatusPort)},
+	}
+}
+
+// defaultEnv are settings a user may replace through spec.env.
+var defaultEnv = []corev1.EnvVar{
+	// The Admin API stays off unless asked for: a DB-less data plane is configured otherwise.
+	{Name: "KONG_ADMIN_LISTEN", Value: "off"},
+	{Name: "KONG_PROXY_ACCESS_LOG", Value: "/dev/stdout"},
+	{Name: "KONG_PROXY_ERROR_LOG", Value: "/dev/stderr"},
+	{Name: "KONG_ADMIN_ACCESS_LOG", Value: "/dev/stdout"},
+	{Name: "KONG_ADMIN_ERROR_LOG", Value: "/dev/stderr"},
+	// Probes hit the status listener every few seconds; logging each would drown real traffic.
+	{Name: "KONG_STATUS_ACCESS_LOG", Value: "off"},
+	{Name: "KONG_STATUS_ERROR_LOG", Value: "/dev/stderr"},
+}
+
+// gatewayEnv is the container's env: owned settings, then defaults (a user variable of the
+// same name takes a default's place), then the remaining user variables in their order.
+func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec) []corev1.EnvVar {
+	user := make(map[string]corev1.EnvVar, len(spec.Env))
+	for _, e := range spec.Env {
+		user[e.Name] = e
+	}
+	env := ownedEnv(spec)
+	replaced := make(map[string]bool, len(defaultEnv))
+	for _, d := range defaultEnv {
+		if u, ok := user[d.Name]; ok {
+			d = u
+			replaced[d.Name] = true
+		}
+		env = append(env, d)
+	}
+	for _, e := range spec.Env {
+		if !replaced[e.Name] {
+			env = append(env, e)
+		}
+	}
+	return env
+}
+
+// proxyListen is KONG_PROXY_LISTEN: one listener per Service port, on its targetPort.
+func proxyListen(ports []gatewayv1alpha1.ServicePort) string {
+	listeners := make([]string, 0, len(ports))
+	for _, p := range ports {
+		l := fmt.Sprintf("0.0.0.0:%d", p.TargetPort)
+		if p.Protocol == gatewayv1alpha1.ListenerProtocolHTTPS {
+			l += " http2 ssl"
+		}
+		listeners = append(listeners, l+" reuseport backlog=16384")
+	}
+	return strings.Join(listeners, ", ")
+}
+
+// portMaps is KONG_PORT_MAPS, so Kong knows the ports clients use (for redirects and headers).
+func portMaps(ports []gatewayv1alpha1.ServicePort) string {
+	maps := make([]string, 0, len(ports))
+	for _, p := range ports {
+		maps = append(maps, fmt.Sprintf("%d:%d", p.Port, p.TargetPort))
+	}
+	return strings.Join(maps, ", ")
+}

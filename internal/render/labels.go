@@ -1,0 +1,75 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+const (
+	// AppName is the app.kubernetes.io/name of every child: the application they run.
+	AppName = "kong-gateway"
+	// ComponentGateway is the app.kubernetes.io/component of the gateway's Deployment,
+	// Service and pods.
+	ComponentGateway = "gateway"
+)
+
+// Labels are the labels every child of gwd carries for the given component.
+func Labels(gwd *gatewayv1alpha1.GatewayDeployment, component string) map[string]string {
+	return map[string]string{
+		gatewayv1alpha1.LabelName:              AppName,
+		gatewayv1alpha1.LabelInstance:          gwd.Name,
+		gatewayv1alpha1.LabelManagedBy:         gatewayv1alpha1.ManagedByValue,
+		gatewayv1alpha1.LabelComponent:         component,
+		gatewayv1alpha1.LabelGatewayDeployment: gwd.Name,
+	}
+}
+
+// SelectorLabels select the gateway pods of gwd. They are part of an immutable Deployment
+// selector: never change them.
+func SelectorLabels(gwd *gatewayv1alpha1.GatewayDeployment) map[string]string {
+	return map[string]string{
+		gatewayv1alpha1.LabelComponent:         ComponentGateway,
+		gatewayv1alpha1.LabelGatewayDeployment: gwd.Name,
+	}
+}
+
+// ownerReference makes gwd the controlling owner, so the garbage collector removes the
+// child with it.
+func ownerReference(gwd *gatewayv1alpha1.GatewayDeployment) *metav1ac.OwnerReferenceApplyConfiguration {
+	return metav1ac.OwnerReference().
+		WithAPIVersion(ownerGVK.GroupVersion().String()).
+		WithKind(ownerGVK.Kind).
+		WithName(gwd.Name).
+		WithUID(gwd.UID).
+		WithController(true).
+		WithBlockOwnerDeletion(true)
+}
+
+// mergedLabels returns user labels with Portico's on top, so Portico's always win.
+func mergedLabels(user, own map[string]string) map[string]string {
+	out := make(map[string]string, len(user)+len(own))
+	for k, v := range user {
+		out[k] = v
+	}
+	for k, v := range own {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,235 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package status judges what the gateway's children show and writes it down as conditions.
+// It is pure: the caller passes the observed objects and the time.
+package status
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/render"
+)
+
+// Observed is what the reconcile saw of the gateway's children.
+type Observed struct {
+	// Deployment and Service as the cache holds them; nil when not there (yet).
+	Deployment *appsv1.Deployment
+	Service    *corev1.Service
+	// ApplyError is set when a child could not be written.
+	ApplyError error
+}
+
+// Assess computes gwd's status from what was observed. Conditions keep their
+// lastTransitionTime unless their status changes; now stamps the ones that do.
+func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Time) gatewayv1alpha1.GatewayDeploymentStatus {
+	desired := render.Replicas(gwd)
+	st := gatewayv1alpha1.GatewayDeploymentStatus{
+		ObservedGeneration: gwd.Generation,
+		Selector:           labels.SelectorFromSet(render.SelectorLabels(gwd)).String(),
+		Conditions:         append([]metav1.Condition(nil), gwd.Status.Conditions...),
+	}
+	if d := obs.Deployment; d != nil {
+		st.Replicas = d.Status.Replicas
+		st.ReadyReplicas = d.Status.ReadyReplicas
+		st.UpdatedReplicas = d.Status.UpdatedReplicas
+		st.AvailableReplicas = d.Status.AvailableReplicas
+	}
+	st.ReadySummary = fmt.Sprintf("%d/%d", st.ReadyReplicas, desired)
+	st.Addresses = addresses(obs.Service)
+
+	available := availableCondition(gwd, obs.Deployment, desired)
+	progressing := progressingCondition(obs.Deployment, desired)
+	degraded := degradedCondition(obs)
+	ready := readyCondition(gwd, obs, desired, available, degraded)
+	for _, c := range []metav1.Condition{ready, available, progressing, degraded} {
+		c.ObservedGeneration = gwd.Generation
+		setCondition(&st.Conditions, c, now)
+	}
+	return st
+}
+
+func availableCondition(gwd *gatewayv1alpha1.GatewayDeployment, d *appsv1.Deployment, desired int32) metav1.Condition {
+	c := metav1.Condition{Type: gatewayv1alpha1.ConditionAvailable}
+	switch {
+	case desired == 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonMinimumReplicasAvailable, "Scaled to 0 replicas."
+	case d == nil:
+		c.Status, c.Reason, c.Message = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling, "Waiting for the gateway's Deployment to be created."
+	case d.Status.ObservedGeneration == 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling,
+			fmt.Sprintf("Waiting for the Deployment controller to act on Deployment %s.", d.Name)
+	default:
+		needed := minAvailable(gwd, desired)
+		avail := d.Status.AvailableReplicas
+		if avail >= needed {
+			c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonMinimumReplicasAvailable
+			c.Message = fmt.Sprintf("%d of %d replicas available.", avail, desired)
+		} else {
+			c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonMinimumReplicasUnavailable
+			c.Message = fmt.Sprintf("%d of %d replicas available; at least %d needed.", avail, desired, needed)
+		}
+	}
+	return c
+}
+
+// minAvailable is how many pods must be available for the gateway to count as serving: what
+// the rollout strategy guarantees, and never fewer than one. Using the strategy's own floor is
+// what keeps Ready steady through a healthy rolling update.
+func minAvailable(gwd *gatewayv1alpha1.GatewayDeployment, desired int32) int32 {
+	maxUnavailable := intstr.FromInt32(0)
+	if mu := gwd.Spec.Rollout.MaxUnavailable; mu != nil {
+		maxUnavailable = *mu
+	}
+	// The Deployment controller rounds maxUnavailable down; do the same.
+	unavailable, err := intstr.GetScaledValueFromIntOrPercent(&maxUnavailable, int(desired), false)
+	if err != nil {
+		unavailable = 0
+	}
+	return max(1, desired-int32(unavailable))
+}
+
+func progressingCondition(d *appsv1.Deployment, desired int32) metav1.Condition {
+	c := metav1.Condition{Type: gatewayv1alpha1.ConditionProgressing}
+	switch {
+	case d == nil || d.Status.ObservedGeneration < d.Generation:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonRollingOut, "Rolling out the current spec."
+	case deadlineExceeded(d) != nil:
+		c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonProgressDeadlineExceeded
+		c.Message = "The rollout stopped making progress; see the Degraded condition."
+	case d.Status.UpdatedReplicas == desired && d.Status.Replicas == desired && d.Status.AvailableReplicas == desired:
+		c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonRolloutComplete
+		c.Message = fmt.Sprintf("Rollout complete: %d of %d replicas updated and available.", desired, desired)
+	default:
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonRollingOut
+		c.Message = fmt.Sprintf("Rolling out: %d of %d replicas updated, %d available, %d in total.",
+			d.Status.UpdatedReplicas, desired, d.Status.AvailableReplicas, d.Status.Replicas)
+	}
+	return c
+}
+
+func degradedCondition(obs Observed) metav1.Condition {
+	c := metav1.Condition{Type: gatewayv1alpha1.ConditionDegraded}
+	d := obs.Deployment
+	switch {
+	case obs.ApplyError != nil:
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonApplyFailed
+		c.Message = fmt.Sprintf("Writing the gateway's children failed: %v", obs.ApplyError)
+	case d != nil && deadlineExceeded(d) != nil:
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonProgressDeadlineExceeded
+		c.Message = fmt.Sprintf("Deployment %s: %s", d.Name, deadlineExceeded(d).Message)
+	case d != nil && replicaFailure(d) != nil:
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonReplicaFailure
+		c.Message = fmt.Sprintf("Deployment %s cannot create pods: %s", d.Name, replicaFailure(d).Message)
+	default:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonAsExpected, "No problems found."
+	}
+	return c
+}
+
+// readyCondition summarises: Degraded wins, then Available, then the Service.
+func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desired int32, available, degraded metav1.Condition) metav1.Condition {
+	c := metav1.Condition{Type: gatewayv1alpha1.ConditionReady}
+	switch {
+	case degraded.Status == metav1.ConditionTrue:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, degraded.Reason, degraded.Message
+	case available.Status != metav1.ConditionTrue:
+		c.Status, c.Reason, c.Message = available.Status, available.Reason, available.Message
+		if c.Status == metav1.ConditionUnknown {
+			c.Reason = gatewayv1alpha1.ReasonReconciling
+		}
+	case obs.Service == nil:
+		c.Status, c.Reason = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling
+		c.Message = fmt.Sprintf("Waiting for Service %s to be created.", gwd.Name)
+	case desired == 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonReady, "Scaled to 0 replicas."
+	default:
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonReady
+		c.Message = fmt.Sprintf("%d of %d replicas ready.", obs.Deployment.Status.ReadyReplicas, desired)
+	}
+	return c
+}
+
+func deadlineExceeded(d *appsv1.Deployment) *appsv1.DeploymentCondition {
+	for i := range d.Status.Conditions {
+		c := &d.Status.Conditions[i]
+		if c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded" {
+			return c
+		}
+	}
+	return nil
+}
+
+func replicaFailure(d *appsv1.Deployment) *appsv1.DeploymentCondition {
+	for i := range d.Status.Conditions {
+		c := &d.Status.Conditions[i]
+		if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
+			return c
+		}
+	}
+	return nil
+}
+
+// addresses lists where the Service answers: load-balancer ingress first, then cluster IPs.
+func addresses(svc *corev1.Service) []gatewayv1alpha1.GatewayAddress {
+	if svc == nil {
+		return nil
+	}
+	var out []gatewayv1alpha1.GatewayAddress
+	for _, ing := range svc.Status.LoadBalancer.Ingress {
+		if ing.IP != "" {
+			out = append(out, gatewayv1alpha1.GatewayAddress{Type: gatewayv1alpha1.AddressTypeIPAddress, Value: ing.IP})
+		}
+		if ing.Hostname != "" {
+			out = append(out, gatewayv1alpha1.GatewayAddress{Type: gatewayv1alpha1.AddressTypeHostname, Value: ing.Hostname})
+		}
+	}
+	ips := svc.Spec.ClusterIPs
+	if len(ips) == 0 && svc.Spec.ClusterIP != "" {
+		ips = []string{svc.Spec.ClusterIP}
+	}
+	for _, ip := range ips {
+		if ip != corev1.ClusterIPNone {
+			out = append(out, gatewayv1alpha1.GatewayAddress{Type: gatewayv1alpha1.AddressTypeIPAddress, Value: ip})
+		}
+	}
+	return out
+}
+
+// setCondition replaces or adds c in place, stamping lastTransitionTime only when the status
+// changes. Keeping positions stable means an unchanged status compares equal.
+func setCondition(conditions *[]metav1.Condition, c metav1.Condition, now metav1.Time) {
+	c.LastTransitionTime = now
+	for i := range *conditions {
+		existing := &(*conditions)[i]
+		if existing.Type != c.Type {
+			continue
+		}
+		if existing.Status == c.Status {
+			c.LastTransitionTime = existing.LastTransitionTime
+		}
+		*existing = c
+		return
+	}
+	*conditions = append(*conditions, c)
+}
