@@ -118,6 +118,7 @@ func main() {
 
 	if err := (&controller.GatewayDeploymentReconciler{
 		Client:       mgr.GetClient(),
+		APIReader:    mgr.GetAPIReader(),
 		Recorder:     mgr.GetEventRecorder("portico"),
 		Clock:        clock.RealClock{},
 		DefaultImage: gatewayImage,

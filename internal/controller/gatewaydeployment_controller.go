@@ -25,10 +25,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/tools/events"
@@ -37,7 +34,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
@@ -45,15 +41,14 @@ import (
 	"github.com/portico-dev/portico/internal/status"
 )
 
-// FieldManager is the one server-side apply field manager Portico writes with.
-const FieldManager = "portico"
-
 // GatewayDeploymentReconciler turns a GatewayDeployment into its Deployment and Service and
 // reports what they show.
 type GatewayDeploymentReconciler struct {
 	client.Client
-	Recorder events.EventRecorder
-	Clock    clock.PassiveClock
+	// APIReader reads around the cache, for the rare object the cache cannot see.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Clock     clock.PassiveClock
 	// DefaultImage is the gateway image for specs that name none.
 	DefaultImage string
 }
@@ -92,55 +87,17 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 	}
 
 	deployment := &appsv1.Deployment{}
-	depErr := applyIfChanged(ctx, r, gwd, "Deployment", deployment, desired.Deployment, appsv1ac.ExtractDeployment)
+	depErr := applyIfChanged(ctx, r, gwd, "Deployment", deployment, desired.Deployment, appsv1ac.ExtractDeployment, nil)
 	if found(deployment) {
 		obs.Deployment = deployment
 	}
 	service := &corev1.Service{}
-	svcErr := applyIfChanged(ctx, r, gwd, "Service", service, desired.Service, corev1ac.ExtractService)
+	svcErr := applyIfChanged(ctx, r, gwd, "Service", service, desired.Service, corev1ac.ExtractService, r.removeForeignServicePorts)
 	if found(service) {
 		obs.Service = service
 	}
 	obs.ApplyError = errors.Join(depErr, svcErr)
 	return obs, obs.ApplyError
-}
-
-// found tells whether a Get filled obj in.
-func found(obj client.Object) bool { return obj.GetUID() != "" }
-
-// applyIfChanged reads the child into cached, and applies desired unless the fields Portico
-// owns on the cached copy already equal it. Comparing against Portico's own managed fields
-// (not the whole object) leaves fields others own alone and still catches drift: an edit by
-// someone else moves a field's ownership away from Portico, which shows up as a difference.
-func applyIfChanged[O client.Object, A runtime.ApplyConfiguration](
-	ctx context.Context, r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment,
-	kind string, cached O, desired A, extract func(O, string) (A, error),
-) error {
-	key := types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}
-
-	action := "Update"
-	switch err := r.Get(ctx, key, cached); {
-	case apierrors.IsNotFound(err):
-		action = "Create"
-	case err != nil:
-		return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
-	default:
-		owned, err := extract(cached, FieldManager)
-		if err != nil {
-			return fmt.Errorf("reading Portico's fields of %s %s: %w", kind, key.Name, err)
-		}
-		if equality.Semantic.DeepEqual(owned, desired) {
-			return nil
-		}
-	}
-
-	if err := r.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, "ApplyFailed", action, "%s %s failed: %v", action, kind, err)
-		return fmt.Errorf("applying %s %s: %w", kind, key.Name, err)
-	}
-	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
-	r.Recorder.Eventf(gwd, nil, corev1.EventTypeNormal, action+"d", action, "%sd %s %s", action, kind, key.Name)
-	return nil
 }
 
 // patchStatus writes the assessed status, and only when it differs from the stored one.

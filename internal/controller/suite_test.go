@@ -28,6 +28,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -151,6 +152,7 @@ func runSuite(m *testing.M) int {
 	}
 	reconciler = &GatewayDeploymentReconciler{
 		Client:       mgr.GetClient(),
+		APIReader:    mgr.GetAPIReader(),
 		Recorder:     mgr.GetEventRecorder("portico"),
 		Clock:        clock.RealClock{},
 		DefaultImage: testImage,
@@ -190,3 +192,5 @@ const (
 	timeout  = 15 * time.Second
 	interval = 50 * time.Millisecond
 )
+
+func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }

@@ -35,6 +35,10 @@ import (
 const (
 	// ContainerName is the gateway container's name.
 	ContainerName = "kong"
+	// AnnotationSpecHash on every child fingerprints what Portico last applied. Any change to
+	// the desired object changes it, removals included, which is how the apply step can tell
+	// "Portico asked for less" from "the server added defaults".
+	AnnotationSpecHash = "gateway.portico.dev/spec-hash"
 	// AnnotationConfigHash on the pod template fingerprints what the pods run with, so a
 	// change to it, and only such a change, rolls the pods.
 	AnnotationConfigHash = "gateway.portico.dev/config-hash"
@@ -57,7 +61,7 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	if len(spec.Pod.Annotations) > 0 {
 		template.WithAnnotations(spec.Pod.Annotations)
 	}
-	hash, err := configHash(template)
+	hash, err := hashOf(template)
 	if err != nil {
 		return nil, err
 	}
@@ -68,13 +72,17 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 		WithReplicas(replicas(spec)).
 		WithSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(gwd))).
 		WithRevisionHistoryLimit(revisionHistoryLimit).
-		WithMinReadySeconds(rollout.MinReadySeconds).
 		WithStrategy(appsv1ac.DeploymentStrategy().
 			WithType(appsv1.RollingUpdateDeploymentStrategyType).
 			WithRollingUpdate(appsv1ac.RollingUpdateDeployment().
 				WithMaxSurge(intOrDefault(rollout.MaxSurge, 1)).
 				WithMaxUnavailable(intOrDefault(rollout.MaxUnavailable, 0)))).
 		WithTemplate(template)
+	// A zero is not stored for a non-pointer field, so Portico could never own it: setting it
+	// would make every comparison differ and every reconcile write.
+	if rollout.MinReadySeconds > 0 {
+		deploymentSpec.WithMinReadySeconds(rollout.MinReadySeconds)
+	}
 
 	return appsv1ac.Deployment(gwd.Name, gwd.Namespace).
 		WithLabels(Labels(gwd, ComponentGateway)).
@@ -240,12 +248,22 @@ func statusProbe(path string) *corev1ac.ProbeApplyConfiguration {
 		WithTimeoutSeconds(1)
 }
 
-// configHash fingerprints a pod template.
-func configHash(template *corev1ac.PodTemplateSpecApplyConfiguration) (string, error) {
-	raw, err := json.Marshal(template)
+// hashOf fingerprints an object by its JSON form.
+func hashOf(obj any) (string, error) {
+	raw, err := json.Marshal(obj)
 	if err != nil {
-		return "", fmt.Errorf("hashing the pod template: %w", err)
+		return "", fmt.Errorf("hashing %T: %w", obj, err)
 	}
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:8]), nil
+}
+
+// stampSpecHash adds AnnotationSpecHash, computed over everything else in obj.
+func stampSpecHash[T any](obj any, withAnnotations func(map[string]string) T) error {
+	hash, err := hashOf(obj)
+	if err != nil {
+		return err
+	}
+	withAnnotations(map[string]string{AnnotationSpecHash: hash})
+	return nil
 }

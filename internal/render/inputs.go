@@ -54,5 +54,12 @@ func Render(in Inputs) (*Objects, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Objects{Deployment: deployment, Service: Service(in)}, nil
+	service := Service(in)
+	if err := stampSpecHash(deployment, deployment.WithAnnotations); err != nil {
+		return nil, err
+	}
+	if err := stampSpecHash(service, service.WithAnnotations); err != nil {
+		return nil, err
+	}
+	return &Objects{Deployment: deployment, Service: service}, nil
 }

@@ -1,0 +1,186 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+// FieldManager is the one server-side apply field manager Portico writes with.
+const FieldManager = "portico"
+
+// found tells whether a Get filled obj in.
+func found(obj client.Object) bool { return obj.GetUID() != "" }
+
+// applyIfChanged reads the child into cached and applies desired unless the fields Portico
+// owns on it already hold every desired value. Looking only at Portico's own managed fields
+// leaves fields others own alone and still catches drift: someone else's edit moves a field's
+// ownership away from Portico, and it goes missing from what Portico owns. repair, if set,
+// runs before an apply to an existing object.
+func applyIfChanged[O client.Object, A runtime.ApplyConfiguration](
+	ctx context.Context, r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment,
+	kind string, cached O, desired A, extract func(O, string) (A, error),
+	repair func(context.Context, O, A) error,
+) error {
+	key := types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}
+	action := "Update"
+	switch err := r.Get(ctx, key, cached); {
+	case apierrors.IsNotFound(err):
+		action = "Create"
+	case err != nil:
+		return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
+	default:
+		owned, err := extract(cached, FieldManager)
+		if err != nil {
+			return fmt.Errorf("reading Portico's fields of %s %s: %w", kind, key.Name, err)
+		}
+		same, err := covers(owned, desired)
+		if err != nil {
+			return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
+		}
+		if same {
+			return nil
+		}
+		if repair != nil {
+			if err := repair(ctx, cached, desired); err != nil {
+				return fmt.Errorf("repairing %s %s: %w", kind, key.Name, err)
+			}
+		}
+	}
+
+	err := r.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership)
+	if err != nil && action == "Create" && repair != nil && apierrors.IsInvalid(err) {
+		// Not in the cache, yet the API server has it: someone removed Portico's label, which
+		// hides it from the label-selected cache. Read it once, uncached, and repair it.
+		if getErr := r.APIReader.Get(ctx, key, cached); getErr == nil {
+			action = "Update"
+			if err = repair(ctx, cached, desired); err == nil {
+				err = r.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership)
+			}
+		}
+	}
+	// The child is the event's related object, so one event per child is kept apart.
+	cached.SetName(key.Name)
+	cached.SetNamespace(key.Namespace)
+	if err != nil {
+		r.Recorder.Eventf(gwd, cached, corev1.EventTypeWarning, "ApplyFailed", action, "%s %s failed: %v", action, kind, err)
+		return fmt.Errorf("applying %s %s: %w", kind, key.Name, err)
+	}
+	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
+	r.Recorder.Eventf(gwd, cached, corev1.EventTypeNormal, action+"d", action, "%sd %s %s", action, kind, key.Name)
+	return nil
+}
+
+// covers tells whether owned holds every value desired sets. owned may hold more: the API
+// server fills defaults into entries Portico applied (a fieldRef's apiVersion, say) and counts
+// them as Portico's. A desired removal is still seen, because the desired spec-hash
+// annotation changes with it. Both sides are compared in their JSON form, which is canonical
+// for quantities.
+func covers(owned, desired any) (bool, error) {
+	var have, want any
+	for _, c := range []struct {
+		in  any
+		out *any
+	}{{owned, &have}, {desired, &want}} {
+		raw, err := json.Marshal(c.in)
+		if err != nil {
+			return false, err
+		}
+		if err := json.Unmarshal(raw, c.out); err != nil {
+			return false, err
+		}
+	}
+	return contains(have, want), nil
+}
+
+func contains(have, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			hv, ok := h[k]
+			if !ok || !contains(hv, wv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		// Lists must match entry for entry: an extra entry Portico owns is one it no longer wants.
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !contains(h[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(have, want)
+	}
+}
+
+// removeForeignServicePorts deletes Service ports that Portico did not ask for. Someone who
+// edits a port's number creates a new list entry (ports are keyed by port and protocol) owned
+// by them; an apply can share but never remove another manager's entry, and the leftover
+// would clash with Portico's port of the same name. A JSON patch that only removes grants no
+// one ownership, and the resourceVersion test keeps it from acting on a stale read.
+func (r *GatewayDeploymentReconciler) removeForeignServicePorts(ctx context.Context, live *corev1.Service, desired *corev1ac.ServiceApplyConfiguration) error {
+	type portKey struct {
+		port     int32
+		protocol corev1.Protocol
+	}
+	wanted := map[portKey]bool{}
+	for _, p := range desired.Spec.Ports {
+		wanted[portKey{*p.Port, *p.Protocol}] = true
+	}
+	ops := []map[string]any{{"op": "test", "path": "/metadata/resourceVersion", "value": live.ResourceVersion}}
+	// Remove from the end so earlier indices stay valid.
+	for i := len(live.Spec.Ports) - 1; i >= 0; i-- {
+		p := live.Spec.Ports[i]
+		if !wanted[portKey{p.Port, p.Protocol}] {
+			ops = append(ops, map[string]any{"op": "remove", "path": fmt.Sprintf("/spec/ports/%d", i)})
+		}
+	}
+	if len(ops) == 1 || len(ops)-1 == len(live.Spec.Ports) {
+		// Nothing foreign, or nothing would be left (a Service needs a port): the apply that
+		// follows replaces them.
+		return nil
+	}
+	patch, err := json.Marshal(ops)
+	if err != nil {
+		return err
+	}
+	return r.Patch(ctx, live, client.RawPatch(types.JSONPatchType, patch), client.FieldOwner(FieldManager))
+}
