@@ -1,0 +1,185 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+const defaultImage = "kong/kong-gateway:3.11"
+
+// defaulted is a GatewayDeployment whose spec holds what the API server's defaults put there.
+func defaulted(name string, mutate func(*gatewayv1alpha1.GatewayDeploymentSpec)) *gatewayv1alpha1.GatewayDeployment {
+	gwd := &gatewayv1alpha1.GatewayDeployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "edge", UID: "6f1c1d3e-0000-4000-8000-000000000001", Generation: 1},
+		Spec: gatewayv1alpha1.GatewayDeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Service: gatewayv1alpha1.ServiceSpec{
+				Type: gatewayv1alpha1.ServiceTypeLoadBalancer,
+				Ports: []gatewayv1alpha1.ServicePort{
+					{Name: "http", Port: 80, TargetPort: 8000, Protocol: gatewayv1alpha1.ListenerProtocolHTTP},
+					{Name: "https", Port: 443, TargetPort: 8443, Protocol: gatewayv1alpha1.ListenerProtocolHTTPS},
+				},
+			},
+			Rollout: gatewayv1alpha1.RolloutSpec{MaxSurge: ptr.To(intstr.FromInt32(1)), MaxUnavailable: ptr.To(intstr.FromInt32(0))},
+		},
+	}
+	if mutate != nil {
+		mutate(&gwd.Spec)
+	}
+	return gwd
+}
+
+func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
+	return map[string]*gatewayv1alpha1.GatewayDeployment{
+		"minimal": defaulted("minimal", nil),
+		"scaled-to-zero-clusterip": defaulted("internal", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Replicas = ptr.To[int32](0)
+			s.Service.Type = gatewayv1alpha1.ServiceTypeClusterIP
+			s.Service.Ports = s.Service.Ports[:1]
+		}),
+		"everything": defaulted("everything", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Image = "registry.example/kong-gateway:3.11.0.5"
+			s.ImagePullPolicy = corev1.PullIfNotPresent
+			s.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "registry"}}
+			s.Replicas = ptr.To[int32](3)
+			s.Resources = &corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("512Mi")},
+				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+			}
+			s.Env = []corev1.EnvVar{
+				{Name: "KONG_LOG_LEVEL", Value: "notice"},
+				{Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"},
+			}
+			s.EnvFrom = []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "kong-settings"}}}}
+			s.Pod = gatewayv1alpha1.PodOverrides{
+				Labels:       map[string]string{"team": "edge"},
+				Annotations:  map[string]string{"prometheus.io/scrape": "true"},
+				NodeSelector: map[string]string{"node-role.example/edge": ""},
+				Tolerations:  []corev1.Toleration{{Key: "edge", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+				Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+					PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+						Weight: 100,
+						PodAffinityTerm: corev1.PodAffinityTerm{
+							TopologyKey:   "kubernetes.io/hostname",
+							LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{gatewayv1alpha1.LabelGatewayDeployment: "everything"}},
+						},
+					}},
+				}},
+				TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{
+					MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.ScheduleAnyway,
+					LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{gatewayv1alpha1.LabelGatewayDeployment: "everything"}},
+				}},
+				PriorityClassName:             "edge-critical",
+				ServiceAccountName:            "kong",
+				TerminationGracePeriodSeconds: ptr.To[int64](60),
+			}
+			s.Service = gatewayv1alpha1.ServiceSpec{
+				Type:                  gatewayv1alpha1.ServiceTypeNodePort,
+				ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal,
+				Annotations:           map[string]string{"lb.example/internal": "true"},
+				Ports: []gatewayv1alpha1.ServicePort{
+					{Name: "proxy", Port: 8080, TargetPort: 8000, Protocol: gatewayv1alpha1.ListenerProtocolHTTP, NodePort: ptr.To[int32](30080)},
+					{Name: "proxy-tls", Port: 8443, TargetPort: 8443, Protocol: gatewayv1alpha1.ListenerProtocolHTTPS},
+				},
+			}
+			s.Rollout = gatewayv1alpha1.RolloutSpec{
+				MaxSurge: ptr.To(intstr.FromString("25%")), MaxUnavailable: ptr.To(intstr.FromString("10%")), MinReadySeconds: 10,
+			}
+		}),
+	}
+}
+
+// TestGolden pins the rendered objects. Run 'go test ./internal/render -update' after an
+// intended change and review the diff of testdata/.
+func TestGolden(t *testing.T) {
+	for name, gwd := range goldenCases() {
+		t.Run(name, func(t *testing.T) {
+			g := NewWithT(t)
+			objs, err := Render(Inputs{GatewayDeployment: gwd, DefaultImage: defaultImage})
+			g.Expect(err).NotTo(HaveOccurred())
+			var out []byte
+			for _, obj := range []any{objs.Deployment, objs.Service} {
+				y, err := yaml.Marshal(obj)
+				g.Expect(err).NotTo(HaveOccurred())
+				out = append(append(out, "---\n"...), y...)
+			}
+			path := filepath.Join("testdata", name+".yaml")
+			if *update {
+				g.Expect(os.WriteFile(path, out, 0o644)).To(Succeed())
+			}
+			want, err := os.ReadFile(path)
+			g.Expect(err).NotTo(HaveOccurred(), "missing golden file: run go test ./internal/render -update")
+			g.Expect(string(out)).To(Equal(string(want)), "rendered objects changed; if intended, run go test ./internal/render -update")
+		})
+	}
+}
+
+func TestUserEnvReplacesDefaultsAndKeepsOrder(t *testing.T) {
+	g := NewWithT(t)
+	gwd := defaulted("env", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+		s.Env = []corev1.EnvVar{{Name: "B", Value: "2"}, {Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"}, {Name: "A", Value: "1"}}
+	})
+	env := gatewayEnv(&gwd.Spec)
+	names := make([]string, 0, len(env))
+	for _, e := range env {
+		names = append(names, e.Name)
+		if e.Name == "KONG_ADMIN_LISTEN" {
+			g.Expect(e.Value).To(Equal("127.0.0.1:8444"))
+		}
+	}
+	g.Expect(names).To(HaveLen(len(ownedEnv(&gwd.Spec)) + len(defaultEnv) + 2))
+	g.Expect(names[len(names)-2:]).To(Equal([]string{"B", "A"}), "user variables keep their order")
+}
+
+func TestListenersFollowServicePorts(t *testing.T) {
+	g := NewWithT(t)
+	ports := defaulted("x", nil).Spec.Service.Ports
+	g.Expect(proxyListen(ports)).To(Equal("0.0.0.0:8000 reuseport backlog=16384, 0.0.0.0:8443 http2 ssl reuseport backlog=16384"))
+	g.Expect(portMaps(ports)).To(Equal("80:8000, 443:8443"))
+}
+
+// toTyped decodes an apply configuration into its typed object.
+func toTyped[T any](t testing.TB, in any) *T {
+	t.Helper()
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := new(T)
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+

@@ -1,0 +1,162 @@
+/*
+Copyright 2026 The Portico Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package status
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+var t0 = metav1.NewTime(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+
+func gateway(replicas int32) *gatewayv1alpha1.GatewayDeployment {
+	return &gatewayv1alpha1.GatewayDeployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "edge", Namespace: "ns", Generation: 3},
+		Spec:       gatewayv1alpha1.GatewayDeploymentSpec{Replicas: ptr.To(replicas)},
+	}
+}
+
+// dep is a Deployment the controller has observed, with replicas/updated/available pods.
+func dep(replicas, updated, available int32, conditions ...appsv1.DeploymentCondition) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "edge", Generation: 2},
+		Status: appsv1.DeploymentStatus{
+			ObservedGeneration: 2, Replicas: replicas, UpdatedReplicas: updated,
+			ReadyReplicas: available, AvailableReplicas: available, Conditions: conditions,
+		},
+	}
+}
+
+var svc = &corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: "10.0.0.7", ClusterIPs: []string{"10.0.0.7"}}}
+
+func cond(st gatewayv1alpha1.GatewayDeploymentStatus, t string) metav1.Condition {
+	c := meta.FindStatusCondition(st.Conditions, t)
+	if c == nil {
+		return metav1.Condition{}
+	}
+	return *c
+}
+
+func TestAssess(t *testing.T) {
+	cases := []struct {
+		name      string
+		gwd       *gatewayv1alpha1.GatewayDeployment
+		obs       Observed
+		ready     metav1.ConditionStatus
+		reason    string
+		available metav1.ConditionStatus
+		progress  metav1.ConditionStatus
+		degraded  metav1.ConditionStatus
+	}{
+		{"first sight", gateway(1), Observed{},
+			metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling, metav1.ConditionUnknown, metav1.ConditionTrue, metav1.ConditionFalse},
+		{"not yet observed by the Deployment controller", gateway(1), Observed{Deployment: &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Generation: 1}}, Service: svc},
+			metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling, metav1.ConditionUnknown, metav1.ConditionTrue, metav1.ConditionFalse},
+		{"serving", gateway(2), Observed{Deployment: dep(2, 2, 2), Service: svc},
+			metav1.ConditionTrue, gatewayv1alpha1.ReasonReady, metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionFalse},
+		{"scaled to zero", gateway(0), Observed{Deployment: dep(0, 0, 0), Service: svc},
+			metav1.ConditionTrue, gatewayv1alpha1.ReasonReady, metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionFalse},
+		{"scaled to zero before the Deployment controller acts", gateway(0), Observed{Deployment: &appsv1.Deployment{}, Service: svc},
+			metav1.ConditionTrue, gatewayv1alpha1.ReasonReady, metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionFalse},
+		{"pods not ready", gateway(2), Observed{Deployment: dep(2, 2, 1), Service: svc},
+			metav1.ConditionFalse, gatewayv1alpha1.ReasonMinimumReplicasUnavailable, metav1.ConditionFalse, metav1.ConditionTrue, metav1.ConditionFalse},
+		{"no Service yet", gateway(1), Observed{Deployment: dep(1, 1, 1)},
+			metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling, metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionFalse},
+		{"progress deadline exceeded", gateway(1), Observed{Service: svc, Deployment: dep(2, 1, 1, appsv1.DeploymentCondition{
+			Type: appsv1.DeploymentProgressing, Status: corev1.ConditionFalse, Reason: "ProgressDeadlineExceeded", Message: "timed out"})},
+			metav1.ConditionFalse, gatewayv1alpha1.ReasonProgressDeadlineExceeded, metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionTrue},
+		{"pods cannot be created", gateway(1), Observed{Service: svc, Deployment: dep(0, 0, 0, appsv1.DeploymentCondition{
+			Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate", Message: "exceeded quota"})},
+			metav1.ConditionFalse, gatewayv1alpha1.ReasonReplicaFailure, metav1.ConditionFalse, metav1.ConditionTrue, metav1.ConditionTrue},
+		{"a child could not be written", gateway(1), Observed{Deployment: dep(1, 1, 1), Service: svc, ApplyError: errors.New("admission webhook denied")},
+			metav1.ConditionFalse, gatewayv1alpha1.ReasonApplyFailed, metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionTrue},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			st := Assess(tc.gwd, tc.obs, t0)
+			ready := cond(st, gatewayv1alpha1.ConditionReady)
+			g.Expect(ready.Status).To(Equal(tc.ready), ready.Message)
+			g.Expect(ready.Reason).To(Equal(tc.reason), ready.Message)
+			g.Expect(ready.Message).NotTo(BeEmpty())
+			g.Expect(cond(st, gatewayv1alpha1.ConditionAvailable).Status).To(Equal(tc.available))
+			g.Expect(cond(st, gatewayv1alpha1.ConditionProgressing).Status).To(Equal(tc.progress))
+			g.Expect(cond(st, gatewayv1alpha1.ConditionDegraded).Status).To(Equal(tc.degraded))
+			for _, c := range st.Conditions {
+				g.Expect(c.ObservedGeneration).To(Equal(int64(3)), c.Type)
+			}
+			g.Expect(st.ObservedGeneration).To(Equal(int64(3)))
+		})
+	}
+}
+
+// A rolling update with maxUnavailable 1 takes one of three pods down at a time. That is the
+// rollout working, not an outage, so Ready must hold throughout.
+func TestReadyHoldsWhileAvailabilityDipsWithinTheStrategy(t *testing.T) {
+	g := NewWithT(t)
+	gwd := gateway(3)
+	gwd.Spec.Rollout.MaxUnavailable = ptr.To(intstr.FromInt32(1))
+	for _, step := range []struct{ replicas, updated, available int32 }{
+		{3, 0, 3}, {3, 1, 2}, {3, 1, 3}, {3, 2, 2}, {3, 3, 2}, {3, 3, 3},
+	} {
+		st := Assess(gwd, Observed{Deployment: dep(step.replicas, step.updated, step.available), Service: svc}, t0)
+		g.Expect(cond(st, gatewayv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue), "%+v", step)
+	}
+	// One replica with maxUnavailable 1 still needs a pod to serve.
+	one := gateway(1)
+	one.Spec.Rollout.MaxUnavailable = ptr.To(intstr.FromString("100%"))
+	st := Assess(one, Observed{Deployment: dep(1, 1, 0), Service: svc}, t0)
+	g.Expect(cond(st, gatewayv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+}
+
+func TestTransitionTimeChangesOnlyWithStatus(t *testing.T) {
+	g := NewWithT(t)
+	gwd := gateway(2)
+	gwd.Status = Assess(gwd, Observed{Deployment: dep(2, 2, 2), Service: svc}, t0)
+
+	later := metav1.NewTime(t0.Add(time.Minute))
+	same := Assess(gwd, Observed{Deployment: dep(2, 2, 2), Service: svc}, later)
+	g.Expect(same).To(Equal(gwd.Status), "an unchanged observation must give an identical status")
+
+	changed := Assess(gwd, Observed{Deployment: dep(2, 2, 1), Service: svc}, later)
+	g.Expect(cond(changed, gatewayv1alpha1.ConditionReady).LastTransitionTime).To(Equal(later))
+	g.Expect(cond(changed, gatewayv1alpha1.ConditionDegraded).LastTransitionTime).To(Equal(t0))
+}
+
+func TestAddressesPutTheLoadBalancerFirst(t *testing.T) {
+	g := NewWithT(t)
+	lb := svc.DeepCopy()
+	lb.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "203.0.113.9"}, {Hostname: "edge.example.com"}}
+	st := Assess(gateway(1), Observed{Deployment: dep(1, 1, 1), Service: lb}, t0)
+	g.Expect(st.Addresses).To(Equal([]gatewayv1alpha1.GatewayAddress{
+		{Type: gatewayv1alpha1.AddressTypeIPAddress, Value: "203.0.113.9"},
+		{Type: gatewayv1alpha1.AddressTypeHostname, Value: "edge.example.com"},
+		{Type: gatewayv1alpha1.AddressTypeIPAddress, Value: "10.0.0.7"},
+	}))
+	g.Expect(st.ReadySummary).To(Equal("1/1"))
+}
