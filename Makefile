@@ -29,7 +29,7 @@ manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC from markers.
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods.
-	"$(CONTROLLER_GEN)" object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+	"$(CONTROLLER_GEN)" object:headerFile="hack/boilerplate.go.txt",year=2026 paths="./api/..."
 
 .PHONY: fmt
 fmt: ## go fmt.

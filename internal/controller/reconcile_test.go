@@ -1,18 +1,5 @@
-/*
-Copyright 2026 The Portico Authors.
-
-Licensed under the Apache License, Version 2.0 (the "License");
-you may not use this file except in compliance with the License.
-You may obtain a copy of the License at
-
-    http://www.apache.org/licenses/LICENSE-2.0
-
-Unless required by applicable law or agreed to in writing, software
-distributed under the License is distributed on an "AS IS" BASIS,
-WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-See the License for the specific language governing permissions and
-limitations under the License.
-*/
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
 
 package controller
 
@@ -52,24 +39,23 @@ func createGateway(t *testing.T, ns, name string, mutate func(*gatewayv1alpha1.G
 	return gwd
 }
 
-// deployment waits for the gateway's Deployment and returns it.
-func deployment(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment) *appsv1.Deployment {
+// child waits for the gateway's child of obj's kind and returns it.
+func child[T client.Object](t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment, obj T) T {
 	t.Helper()
-	d := &appsv1.Deployment{}
 	NewWithT(t).Eventually(func() error {
-		return k8s.Get(context.Background(), client.ObjectKeyFromObject(gwd), d)
-	}, timeout, interval).Should(Succeed(), "no Deployment for %s", gwd.Name)
-	return d
+		return k8s.Get(context.Background(), client.ObjectKeyFromObject(gwd), obj)
+	}, timeout, interval).Should(Succeed(), "no %T for %s", obj, gwd.Name)
+	return obj
 }
 
-// service waits for the gateway's Service and returns it.
+func deployment(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment) *appsv1.Deployment {
+	t.Helper()
+	return child(t, gwd, &appsv1.Deployment{})
+}
+
 func service(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment) *corev1.Service {
 	t.Helper()
-	s := &corev1.Service{}
-	NewWithT(t).Eventually(func() error {
-		return k8s.Get(context.Background(), client.ObjectKeyFromObject(gwd), s)
-	}, timeout, interval).Should(Succeed(), "no Service for %s", gwd.Name)
-	return s
+	return child(t, gwd, &corev1.Service{})
 }
 
 // setDeploymentStatus plays the Deployment controller, which envtest does not run.
