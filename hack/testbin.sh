@@ -4,6 +4,9 @@
 #
 #   hack/testbin.sh [envtest|cluster]   build what that suite needs, print the bin dir
 #
+# envtest: etcd, kube-apiserver, kubectl. cluster: also kube-controller-manager,
+# kube-scheduler, kwok and kwokctl (for the local kwok cluster).
+#
 # The cache key is the pinned version plus a hash of the wrapper module's go.sum:
 # bumping a pin builds into a new directory and never reuses a stale binary.
 set -euo pipefail
@@ -24,6 +27,7 @@ build() {
   for pkg in "$@"; do
     local name=${pkg##*/}
     [ "$name" = v3 ] && name=etcd
+    [ "$name" = kwok ] && [ "$pkg" = sigs.k8s.io/kwok/cmd/kwok ] && name=kwok
     if [ -x "$out/$name" ]; then continue; fi
     echo "testbin: building $name into $out (a cold build takes minutes)" >&2
     (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$out/$name.tmp" "$pkg")
@@ -42,9 +46,11 @@ kube_ldflags="-X k8s.io/component-base/version.gitVersion=$kube_version \
  -X k8s.io/client-go/pkg/version.gitVersion=$kube_version \
  -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$kube_minor"
 
+kwok_version=$(pinned "$root/hack/tools/kwok/go.mod" sigs.k8s.io/kwok)
 kube_out="$cache/kube-$(key "$root/hack/tools/kube" "$kube_version")"
+kwok_out="$cache/kwok-$(key "$root/hack/tools/kwok" "$kwok_version")"
 etcd_out="$cache/etcd-$(key "$root/hack/tools/etcd" "$etcd_version")"
-bin="$cache/bin-$(key "$root/hack/tools/kube" "$kube_version")-etcd-$etcd_version"
+bin="$cache/bin-$what-$(key "$root/hack/tools/kube" "$kube_version")-etcd-$etcd_version"
 
 kube_pkgs=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
 case "$what" in
@@ -55,11 +61,19 @@ esac
 
 build "$root/hack/tools/etcd" "$etcd_out" "" go.etcd.io/etcd/server/v3
 build "$root/hack/tools/kube" "$kube_out" "$kube_ldflags" "${kube_pkgs[@]}"
+outs=("$etcd_out" "$kube_out")
+if [ "$what" = cluster ]; then
+  build "$root/hack/tools/kwok" "$kwok_out" "-X sigs.k8s.io/kwok/pkg/consts.Version=${kwok_version#v}" \
+    sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+  outs+=("$kwok_out")
+fi
 
 # One directory with every binary, as envtest's KUBEBUILDER_ASSETS expects.
 mkdir -p "$bin"
-for f in "$etcd_out"/* "$kube_out"/*; do
-  case "$f" in *.tmp) continue ;; esac
-  ln -sfn "$f" "$bin/$(basename "$f")"
+for dir in "${outs[@]}"; do
+  for f in "$dir"/*; do
+    case "$f" in *.tmp) continue ;; esac
+    ln -sfn "$f" "$bin/$(basename "$f")"
+  done
 done
 echo "$bin"

@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,9 +23,12 @@ func CacheOptions(watchNamespace string) cache.Options {
 	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{
 		gatewayv1alpha1.LabelManagedBy: gatewayv1alpha1.ManagedByValue,
 	})}
+	pods := owned
+	pods.Transform = podStatusOnly
 	opts := cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&appsv1.Deployment{}: owned,
 		&corev1.Service{}:    owned,
+		&corev1.Pod{}:        pods,
 	}}
 	for _, ns := range strings.Split(watchNamespace, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
@@ -35,4 +39,30 @@ func CacheOptions(watchNamespace string) cache.Options {
 		}
 	}
 	return opts
+}
+
+// podStatusOnly keeps what status assessment reads of a gateway pod and drops the rest (the
+// spec, managed fields, annotations), so that many pods cost little memory.
+func podStatusOnly(obj any) (any, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
+	}
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:              pod.Name,
+			Namespace:         pod.Namespace,
+			UID:               pod.UID,
+			ResourceVersion:   pod.ResourceVersion,
+			Labels:            pod.Labels,
+			DeletionTimestamp: pod.DeletionTimestamp,
+		},
+		Status: corev1.PodStatus{
+			Phase:             pod.Status.Phase,
+			Reason:            pod.Status.Reason,
+			Message:           pod.Status.Message,
+			Conditions:        pod.Status.Conditions,
+			ContainerStatuses: pod.Status.ContainerStatuses,
+		},
+	}, nil
 }

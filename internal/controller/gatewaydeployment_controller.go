@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/tools/events"
@@ -21,7 +22,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
@@ -45,6 +48,7 @@ type GatewayDeploymentReconciler struct {
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile renders the desired children, applies those that differ from what Portico last
@@ -60,8 +64,10 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 
 	obs, applyErr := r.applyChildren(ctx, gwd)
+	pods, podsErr := r.observePods(ctx, gwd)
+	obs.Pods = pods
 	statusErr := r.patchStatus(ctx, gwd, obs)
-	return ctrl.Result{}, errors.Join(applyErr, statusErr)
+	return ctrl.Result{}, errors.Join(applyErr, podsErr, statusErr)
 }
 
 // applyChildren renders and applies every child, and returns what the cache holds of them.
@@ -87,6 +93,15 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 	return obs, obs.ApplyError
 }
 
+// observePods lists the gateway's pods from the cache.
+func (r *GatewayDeploymentReconciler) observePods(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) ([]corev1.Pod, error) {
+	pods := &corev1.PodList{}
+	if err := r.List(ctx, pods, client.InNamespace(gwd.Namespace), client.MatchingLabels(render.SelectorLabels(gwd))); err != nil {
+		return nil, fmt.Errorf("listing the gateway's pods: %w", err)
+	}
+	return pods.Items, nil
+}
+
 // patchStatus writes the assessed status, and only when it differs from the stored one.
 func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, obs status.Observed) error {
 	// The API stores condition times in whole seconds; compare like with like.
@@ -103,6 +118,15 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 	return nil
 }
 
+// gatewayOfPod names the GatewayDeployment a gateway pod belongs to.
+func gatewayOfPod(_ context.Context, obj client.Object) []reconcile.Request {
+	name := obj.GetLabels()[gatewayv1alpha1.LabelGatewayDeployment]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
+}
+
 // SetupWithManager registers the controller. Its watches see only Portico's own children:
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
@@ -111,6 +135,8 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		For(&gatewayv1alpha1.GatewayDeployment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
+		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(gatewayOfPod)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("gatewaydeployment").
 		Complete(r)

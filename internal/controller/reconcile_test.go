@@ -408,3 +408,37 @@ func TestCacheHoldsOnlyOwnedObjects(t *testing.T) {
 		return apierrors.IsNotFound(reconciler.Get(ctx, client.ObjectKeyFromObject(foreign), &appsv1.Deployment{}))
 	}, time.Second, interval).Should(BeTrue())
 }
+
+func TestFailingPodsAreReported(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	gwd := createGateway(t, ns, "crashy", nil)
+	setDeploymentStatus(t, gwd, rolledOut(1))
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+
+	// A gateway pod as the ReplicaSet controller would create it, then crash-looping.
+	d := deployment(t, gwd)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "crashy-5d9c7-x2x7q", Labels: d.Spec.Template.Labels},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "kong", Image: testImage}}},
+	}
+	g.Expect(k8s.Create(ctx, pod)).To(Succeed())
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{
+		Name: "kong", Image: testImage, RestartCount: 4,
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 40s restarting failed container"}},
+	}}}
+	g.Expect(k8s.Status().Update(ctx, pod)).To(Succeed())
+
+	latest := condition(t, gwd, gatewayv1alpha1.ConditionDegraded, metav1.ConditionTrue, gatewayv1alpha1.ReasonPodsFailing)
+	g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionDegraded).Message).
+		To(Equal("1 of 1 pods failing: pod crashy-5d9c7-x2x7q container kong: CrashLoopBackOff (back-off 40s restarting failed container)"))
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonPodsFailing)
+
+	// It recovers.
+	pod.Status.ContainerStatuses[0].State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}
+	pod.Status.ContainerStatuses[0].Ready = true
+	g.Expect(k8s.Status().Update(ctx, pod)).To(Succeed())
+	condition(t, gwd, gatewayv1alpha1.ConditionDegraded, metav1.ConditionFalse, gatewayv1alpha1.ReasonAsExpected)
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+}

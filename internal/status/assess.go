@@ -7,6 +7,7 @@ package status
 
 import (
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,8 @@ type Observed struct {
 	// Deployment and Service as the cache holds them; nil when not there (yet).
 	Deployment *appsv1.Deployment
 	Service    *corev1.Service
+	// Pods are the gateway's pods.
+	Pods []corev1.Pod
 	// ApplyError is set when a child could not be written.
 	ApplyError error
 }
@@ -118,6 +121,7 @@ func progressingCondition(d *appsv1.Deployment, desired int32) metav1.Condition 
 func degradedCondition(obs Observed) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionDegraded}
 	d := obs.Deployment
+	failures := podFailures(obs.Pods)
 	switch {
 	case obs.ApplyError != nil:
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonApplyFailed
@@ -128,6 +132,13 @@ func degradedCondition(obs Observed) metav1.Condition {
 	case d != nil && replicaFailure(d) != nil:
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonReplicaFailure
 		c.Message = fmt.Sprintf("Deployment %s cannot create pods: %s", d.Name, replicaFailure(d).Message)
+	case len(failures) > 0:
+		shown := failures
+		if len(shown) > 3 {
+			shown = append(shown[:3:3], fmt.Sprintf("and %d more", len(failures)-3))
+		}
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonPodsFailing
+		c.Message = fmt.Sprintf("%d of %d pods failing: %s", len(failures), len(obs.Pods), strings.Join(shown, "; "))
 	default:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonAsExpected, "No problems found."
 	}
@@ -155,6 +166,52 @@ func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desire
 		c.Message = fmt.Sprintf("%d of %d replicas ready.", obs.Deployment.Status.ReadyReplicas, desired)
 	}
 	return c
+}
+
+// failingWaitReasons are container states that do not clear up without a change.
+var failingWaitReasons = map[string]bool{
+	"CrashLoopBackOff":           true,
+	"ImagePullBackOff":           true,
+	"ErrImagePull":               true,
+	"InvalidImageName":           true,
+	"CreateContainerConfigError": true,
+	"CreateContainerError":       true,
+	"RunContainerError":          true,
+}
+
+// podFailures describes each failing pod in a sentence fragment.
+func podFailures(pods []corev1.Pod) []string {
+	var out []string
+	for i := range pods {
+		if why := podFailure(&pods[i]); why != "" {
+			out = append(out, fmt.Sprintf("pod %s %s", pods[i].Name, why))
+		}
+	}
+	return out
+}
+
+func podFailure(pod *corev1.Pod) string {
+	if pod.DeletionTimestamp != nil {
+		return ""
+	}
+	if pod.Status.Phase == corev1.PodFailed {
+		return fmt.Sprintf("failed: %s %s", pod.Status.Reason, pod.Status.Message)
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return "is unschedulable: " + c.Message
+		}
+	}
+	for _, cs := range pod.Status.ContainerStatuses {
+		if w := cs.State.Waiting; w != nil && failingWaitReasons[w.Reason] {
+			msg := fmt.Sprintf("container %s: %s", cs.Name, w.Reason)
+			if w.Message != "" {
+				msg += " (" + w.Message + ")"
+			}
+			return msg
+		}
+	}
+	return ""
 }
 
 func deadlineExceeded(d *appsv1.Deployment) *appsv1.DeploymentCondition {

@@ -80,6 +80,22 @@ func TestAssess(t *testing.T) {
 		{"pods cannot be created", gateway(1), Observed{Service: svc, Deployment: dep(0, 0, 0, appsv1.DeploymentCondition{
 			Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate", Message: "exceeded quota"})},
 			metav1.ConditionFalse, gatewayv1alpha1.ReasonReplicaFailure, metav1.ConditionFalse, metav1.ConditionTrue, metav1.ConditionTrue},
+		{"a pod crash-loops", gateway(2), Observed{Deployment: dep(2, 2, 1), Service: svc, Pods: []corev1.Pod{
+			{ObjectMeta: metav1.ObjectMeta{Name: "edge-a"}, Status: corev1.PodStatus{Phase: corev1.PodRunning}},
+			{ObjectMeta: metav1.ObjectMeta{Name: "edge-b"}, Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{
+				Name: "kong", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}}}},
+		}},
+			metav1.ConditionFalse, gatewayv1alpha1.ReasonPodsFailing, metav1.ConditionFalse, metav1.ConditionTrue, metav1.ConditionTrue},
+		{"a pod cannot be scheduled", gateway(1), Observed{Deployment: dep(1, 1, 0), Service: svc, Pods: []corev1.Pod{
+			{ObjectMeta: metav1.ObjectMeta{Name: "edge-a"}, Status: corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{
+				Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: "0/3 nodes are available"}}}},
+		}},
+			metav1.ConditionFalse, gatewayv1alpha1.ReasonPodsFailing, metav1.ConditionFalse, metav1.ConditionTrue, metav1.ConditionTrue},
+		{"a pending pod is not a failure", gateway(1), Observed{Deployment: dep(1, 1, 0), Service: svc, Pods: []corev1.Pod{
+			{ObjectMeta: metav1.ObjectMeta{Name: "edge-a"}, Status: corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{
+				Name: "kong", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}}}}},
+		}},
+			metav1.ConditionFalse, gatewayv1alpha1.ReasonMinimumReplicasUnavailable, metav1.ConditionFalse, metav1.ConditionTrue, metav1.ConditionFalse},
 		{"a child could not be written", gateway(1), Observed{Deployment: dep(1, 1, 1), Service: svc, ApplyError: errors.New("admission webhook denied")},
 			metav1.ConditionFalse, gatewayv1alpha1.ReasonApplyFailed, metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionTrue},
 	}
@@ -146,4 +162,18 @@ func TestAddressesPutTheLoadBalancerFirst(t *testing.T) {
 		{Type: gatewayv1alpha1.AddressTypeIPAddress, Value: "10.0.0.7"},
 	}))
 	g.Expect(st.ReadySummary).To(Equal("1/1"))
+}
+
+func TestPodFailuresAreNamedAndCapped(t *testing.T) {
+	g := NewWithT(t)
+	var pods []corev1.Pod
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		pods = append(pods, corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "edge-" + name}, Status: corev1.PodStatus{
+			ContainerStatuses: []corev1.ContainerStatus{{Name: "kong", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{
+				Reason: "ImagePullBackOff", Message: "Back-off pulling image"}}}}}})
+	}
+	st := Assess(gateway(5), Observed{Deployment: dep(5, 5, 0), Service: svc, Pods: pods}, t0)
+	msg := cond(st, gatewayv1alpha1.ConditionDegraded).Message
+	g.Expect(msg).To(HavePrefix("5 of 5 pods failing: pod edge-a container kong: ImagePullBackOff (Back-off pulling image); "))
+	g.Expect(msg).To(HaveSuffix("and 2 more"))
 }

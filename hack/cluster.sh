@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A local Kubernetes cluster with no Docker and no cloud: kwok's binary runtime running
+# Kubernetes' own etcd, kube-apiserver, kube-controller-manager and kube-scheduler (built from
+# source by hack/testbin.sh) with fake nodes, so Deployments really roll out and pods go Ready.
+#
+#   hack/cluster.sh up | down | kubeconfig | status
+#
+# State lives under .cluster/ in the checkout (git-ignored); ~/.kube/config is never touched.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+export KWOK_WORKDIR=${PORTICO_CLUSTER_DIR:-$root/.cluster}
+name=${CLUSTER_NAME:-portico}
+nodes=${CLUSTER_NODES:-3}
+kubeconfig="$KWOK_WORKDIR/clusters/$name/kubeconfig.yaml"
+
+bin=$("$root/hack/testbin.sh" cluster)
+kwokctl() { "$bin/kwokctl" --name "$name" "$@"; }
+kubectl() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
+
+healthy() { [ -f "$kubeconfig" ] && kubectl get --raw /readyz >/dev/null 2>&1; }
+
+up() {
+  if healthy; then
+    echo "cluster $name is already up"
+  else
+    # A stopped or half-created cluster: start over.
+    kwokctl delete cluster --kubeconfig "" >/dev/null 2>&1 || true
+    local version
+    version=$("$bin/kube-apiserver" --version | awk '{print $2}')
+    KWOK_KUBE_VERSION=$version kwokctl create cluster \
+      --runtime binary \
+      --kubeconfig "" \
+      --etcd-binary "$bin/etcd" \
+      --kube-apiserver-binary "$bin/kube-apiserver" \
+      --kube-controller-manager-binary "$bin/kube-controller-manager" \
+      --kube-scheduler-binary "$bin/kube-scheduler" \
+      --kwok-controller-binary "$bin/kwok" \
+      --disable-qps-limits \
+      --wait 2m \
+      ${CLUSTER_EXTRA_ARGS:-}
+  fi
+  local have
+  have=$(kubectl get nodes --no-headers 2>/dev/null | wc -l)
+  if [ "$have" -lt "$nodes" ]; then
+    kwokctl scale node --replicas "$nodes"
+  fi
+  kubectl wait --for=condition=Ready nodes --all --timeout=120s >/dev/null
+  echo "cluster $name is up: $nodes nodes; KUBECONFIG=$kubeconfig"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) kwokctl delete cluster --kubeconfig "" && rm -rf "$KWOK_WORKDIR" ;;
+  kubeconfig) echo "$kubeconfig" ;;
+  status) if healthy; then kubectl get nodes; else echo "cluster $name is down"; exit 1; fi ;;
+  *) echo "usage: $0 up|down|kubeconfig|status" >&2; exit 2 ;;
+esac
