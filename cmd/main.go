@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"os"
+	"time"
 
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 
@@ -48,6 +49,9 @@ func main() {
 		maxConcurrentReconciles    int
 		kubeAPIQPS                 float64
 		kubeAPIBurst               int
+		leaseDuration              time.Duration
+		renewDeadline              time.Duration
+		retryPeriod                time.Duration
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0",
 		"Address of the metrics endpoint, such as :8443; 0 turns it off.")
@@ -57,6 +61,12 @@ func main() {
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one replica reconciles.")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader-election Lease; needed when running outside a cluster.")
+	flag.DurationVar(&leaseDuration, "leader-election-lease-duration", 15*time.Second,
+		"How long a lost leader's lease blocks a new leader.")
+	flag.DurationVar(&renewDeadline, "leader-election-renew-deadline", 10*time.Second,
+		"How long the leader keeps trying to renew before it gives up leadership.")
+	flag.DurationVar(&retryPeriod, "leader-election-retry-period", 2*time.Second,
+		"How often candidates try to acquire or renew the lease.")
 	flag.StringVar(&watchNamespace, "watch-namespace", os.Getenv("WATCH_NAMESPACE"),
 		"Comma-separated namespaces to watch; empty watches all. Defaults to $WATCH_NAMESPACE.")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server.")
@@ -94,6 +104,9 @@ func main() {
 		LeaderElection:          leaderElect,
 		LeaderElectionID:        "portico.gateway.portico.dev",
 		LeaderElectionNamespace: leaderElectionNamespace,
+		LeaseDuration:           &leaseDuration,
+		RenewDeadline:           &renewDeadline,
+		RetryPeriod:             &retryPeriod,
 		// A new leader waits out the old lease anyway; releasing it on shutdown hands over at once.
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         controller.CacheOptions(watchNamespace),

@@ -18,6 +18,22 @@ bin=$("$root/hack/testbin.sh" cluster)
 kwokctl() { "$bin/kwokctl" --name "$name" "$@"; }
 kubectl() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 
+# kwokctl's configuration: kwok's own default node and pod stages (from its module, at the
+# pinned version) plus Portico's failure simulations. Giving any Stage replaces kwok's
+# defaults, hence all of them here.
+write_config() {
+  local kwok_dir config=$KWOK_WORKDIR/kwokctl.yaml
+  kwok_dir=$(cd "$root/hack/tools/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  mkdir -p "$KWOK_WORKDIR"
+  : > "$config"
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    { echo "---"; cat "$kwok_dir/kustomize/stage/$f"; } >> "$config"
+  done
+  { echo "---"; cat "$root/hack/kwok/stages.yaml"; } >> "$config"
+  echo "$config"
+}
+
 healthy() { [ -f "$kubeconfig" ] && kubectl get --raw /readyz >/dev/null 2>&1; }
 
 up() {
@@ -28,7 +44,10 @@ up() {
     kwokctl delete cluster --kubeconfig "" >/dev/null 2>&1 || true
     local version
     version=$("$bin/kube-apiserver" --version | awk '{print $2}')
-    KWOK_KUBE_VERSION=$version kwokctl create cluster \
+    local config
+    config=$(write_config)
+    # kwokctl looks for kubectl on PATH before it would download one.
+    PATH="$bin:$PATH" KWOK_KUBE_VERSION=$version kwokctl --config "$config" create cluster \
       --runtime binary \
       --kubeconfig "" \
       --etcd-binary "$bin/etcd" \

@@ -222,6 +222,7 @@ type ServicePort struct {
 // RolloutSpec tunes the gateway's rolling updates. The defaults (one extra pod, none
 // unavailable) keep full capacity during a rollout.
 // +kubebuilder:validation:XValidation:rule="!(has(self.maxSurge) && has(self.maxUnavailable) && string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="maxSurge and maxUnavailable cannot both be 0: the rollout could never make progress"
+// +kubebuilder:validation:XValidation:rule="!has(self.progressDeadlineSeconds) || !has(self.minReadySeconds) || self.progressDeadlineSeconds > self.minReadySeconds",message="progressDeadlineSeconds must be greater than minReadySeconds"
 type RolloutSpec struct {
 	// maxSurge is how many pods above the desired count may exist during a rollout
 	// (a number, or a percentage such as "25%").
@@ -244,6 +245,14 @@ type RolloutSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=3600
 	MinReadySeconds int32 `json:"minReadySeconds,omitempty"`
+
+	// progressDeadlineSeconds is how long a rollout may go without progress before the
+	// GatewayDeployment reports Degraded with reason ProgressDeadlineExceeded. Kubernetes'
+	// default (600) applies when omitted.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=86400
+	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
 }
 
 // AddressType tells how to read an address's value.

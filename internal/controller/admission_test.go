@@ -82,6 +82,8 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 			"maxSurge": "0%", "maxUnavailable": 0}}, "maxSurge and maxUnavailable cannot both be 0"},
 		{"maxSurge not a percentage", "", map[string]any{"rollout": map[string]any{"maxSurge": "lots"}}, "maxSurge must be a non-negative number or a percentage"},
 		{"negative maxUnavailable", "", map[string]any{"rollout": map[string]any{"maxUnavailable": -1}}, "maxUnavailable must be a non-negative number"},
+		{"progress deadline within minReadySeconds", "", map[string]any{"rollout": map[string]any{
+			"minReadySeconds": 30, "progressDeadlineSeconds": 30}}, "progressDeadlineSeconds must be greater than minReadySeconds"},
 		{"env sets an owned Kong setting", "", map[string]any{"env": []any{
 			map[string]any{"name": "KONG_PROXY_LISTEN", "value": "0.0.0.0:9000"}}}, "Portico owns these settings"},
 		{"env sets KONG_DATABASE", "", map[string]any{"env": []any{

@@ -70,6 +70,9 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	if rollout.MinReadySeconds > 0 {
 		deploymentSpec.WithMinReadySeconds(rollout.MinReadySeconds)
 	}
+	if rollout.ProgressDeadlineSeconds != nil {
+		deploymentSpec.WithProgressDeadlineSeconds(*rollout.ProgressDeadlineSeconds)
+	}
 
 	return appsv1ac.Deployment(gwd.Name, gwd.Namespace).
 		WithLabels(Labels(gwd, ComponentGateway)).

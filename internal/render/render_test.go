@@ -102,6 +102,7 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 			}
 			s.Rollout = gatewayv1alpha1.RolloutSpec{
 				MaxSurge: ptr.To(intstr.FromString("25%")), MaxUnavailable: ptr.To(intstr.FromString("10%")), MinReadySeconds: 10,
+				ProgressDeadlineSeconds: ptr.To[int32](300),
 			}
 		}),
 	}
