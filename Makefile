@@ -65,13 +65,42 @@ build: manifests generate ## Build the manager binary.
 run: manifests generate ## Run the operator against the current kubeconfig.
 	go run ./cmd
 
+KUBECTL ?= kubectl
+
 .PHONY: install
 install: manifests $(KUSTOMIZE) ## Install the CRD into the current kubeconfig's cluster.
-	"$(KUSTOMIZE)" build config/crd | kubectl apply --server-side -f -
+	"$(KUSTOMIZE)" build config/crd | "$(KUBECTL)" apply --server-side -f -
+	"$(KUBECTL)" wait --for=condition=Established crd/gatewaydeployments.gateway.portico.dev --timeout=60s
 
 .PHONY: uninstall
 uninstall: manifests $(KUSTOMIZE) ## Remove the CRD from the current kubeconfig's cluster.
-	"$(KUSTOMIZE)" build config/crd | kubectl delete --ignore-not-found -f -
+	"$(KUSTOMIZE)" build config/crd | "$(KUBECTL)" delete --ignore-not-found -f -
+
+##@ Local cluster
+
+.PHONY: demo
+demo: ## Local cluster + operator + sample GatewayDeployment reaching Ready.
+	@hack/demo.sh
+
+.PHONY: demo-down
+demo-down: ## Stop the demo's operator and remove the local cluster.
+	@hack/demo.sh down
+
+.PHONY: cluster-up
+cluster-up: ## Start the local kwok cluster (KUBECONFIG: hack/cluster.sh kubeconfig).
+	@hack/cluster.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Remove the local kwok cluster.
+	@hack/cluster.sh down
+
+E2E_CLUSTER = CLUSTER_NAME=portico-e2e
+
+.PHONY: test-e2e
+test-e2e: ## End-to-end tests: the operator binary against a local cluster of their own.
+	$(E2E_CLUSTER) hack/cluster.sh up
+	KUBECONFIG="$$($(E2E_CLUSTER) hack/cluster.sh kubeconfig)" PORTICO_BIN_DIR="$$(hack/testbin.sh cluster)" \
+		go test ./test/e2e -count=1 -timeout 20m $(TESTFLAGS)
 
 ##@ Tools
 

@@ -6,6 +6,7 @@
 #   hack/cluster.sh up | down | kubeconfig | status
 #
 # State lives under .cluster/ in the checkout (git-ignored); ~/.kube/config is never touched.
+# CLUSTER_NAME picks the cluster (default portico; the e2e suite uses its own).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +14,8 @@ export KWOK_WORKDIR=${PORTICO_CLUSTER_DIR:-$root/.cluster}
 name=${CLUSTER_NAME:-portico}
 nodes=${CLUSTER_NODES:-3}
 kubeconfig="$KWOK_WORKDIR/clusters/$name/kubeconfig.yaml"
+# kwokctl delete insists on a kubeconfig to remove its context from: give it a scratch one.
+scratch_kubeconfig="$KWOK_WORKDIR/scratch-kubeconfig.yaml"
 
 bin=$("$root/hack/testbin.sh" cluster)
 kwokctl() { "$bin/kwokctl" --name "$name" "$@"; }
@@ -34,6 +37,12 @@ write_config() {
   echo "$config"
 }
 
+delete_cluster() {
+  mkdir -p "$KWOK_WORKDIR"
+  touch "$scratch_kubeconfig"
+  kwokctl delete cluster --kubeconfig "$scratch_kubeconfig"
+}
+
 healthy() { [ -f "$kubeconfig" ] && kubectl get --raw /readyz >/dev/null 2>&1; }
 
 up() {
@@ -41,7 +50,7 @@ up() {
     echo "cluster $name is already up"
   else
     # A stopped or half-created cluster: start over.
-    kwokctl delete cluster --kubeconfig "" >/dev/null 2>&1 || true
+    delete_cluster >/dev/null 2>&1 || true
     local version
     version=$("$bin/kube-apiserver" --version | awk '{print $2}')
     local config
@@ -70,7 +79,11 @@ up() {
 
 case "${1:-}" in
   up) up ;;
-  down) kwokctl delete cluster --kubeconfig "" && rm -rf "$KWOK_WORKDIR" ;;
+  down)
+    delete_cluster
+    # The last cluster gone: remove the work dir too.
+    rmdir "$KWOK_WORKDIR/clusters" 2>/dev/null && rm -rf "$KWOK_WORKDIR" || true
+    ;;
   kubeconfig) echo "$kubeconfig" ;;
   status) if healthy; then kubectl get nodes; else echo "cluster $name is down"; exit 1; fi ;;
   *) echo "usage: $0 up|down|kubeconfig|status" >&2; exit 2 ;;

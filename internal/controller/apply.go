@@ -27,7 +27,9 @@ const FieldManager = "portico"
 func found(obj client.Object) bool { return obj.GetUID() != "" }
 
 // applyIfChanged reads the child into cached and applies desired unless the fields Portico
-// owns on it already hold every desired value. Looking only at Portico's own managed fields
+// owns on it already hold every desired value. After an apply, cached holds the API server's
+// answer, not the cache's now stale copy: a status judged from the stale copy would call a
+// rollout that just began complete. Looking only at Portico's own managed fields
 // leaves fields others own alone and still catches drift: someone else's edit moves a field's
 // ownership away from Portico, and it goes missing from what Portico owns. repair, if set,
 // runs before an apply to an existing object.
@@ -82,7 +84,22 @@ func applyIfChanged[O client.Object, A runtime.ApplyConfiguration](
 	}
 	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
 	r.Recorder.Eventf(gwd, cached, corev1.EventTypeNormal, action+"d", action, "%sd %s %s", action, kind, key.Name)
+	// The client decoded the server's answer into desired.
+	if err := convertInto(desired, cached); err != nil {
+		return fmt.Errorf("reading the applied %s %s: %w", kind, key.Name, err)
+	}
 	return nil
+}
+
+// convertInto replaces into with an apply configuration of the same shape.
+func convertInto(from any, into client.Object) error {
+	raw, err := json.Marshal(from)
+	if err != nil {
+		return err
+	}
+	v := reflect.ValueOf(into).Elem()
+	v.Set(reflect.Zero(v.Type()))
+	return json.Unmarshal(raw, into)
 }
 
 // covers tells whether owned holds every value desired sets. owned may hold more: the API

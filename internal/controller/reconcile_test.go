@@ -186,9 +186,31 @@ func TestReadyHoldsThroughARollingUpdate(t *testing.T) {
 	setDeploymentStatus(t, gwd, rolledOut(2))
 	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
 
-	before := deployment(t, gwd).Generation
+	before, oldGeneration := deployment(t, gwd).Generation, gwd.Generation
+	list := &gatewayv1alpha1.GatewayDeploymentList{}
+	g.Expect(k8s.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+	w, err := k8s.Watch(ctx, list, client.InNamespace(ns))
+	g.Expect(err).NotTo(HaveOccurred())
+	defer w.Stop()
 	g.Expect(k8s.Patch(ctx, gwd, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"image":"kong/kong-gateway:3.12"}}`)))).To(Succeed())
 	g.Eventually(func() int64 { return deployment(t, gwd).Generation }, timeout, interval).Should(BeNumerically(">", before))
+
+	// Every status written for the new generation says the rollout has begun, never that it
+	// is complete: the Deployment controller has not acted on the new template yet.
+	for seen := false; !seen; {
+		select {
+		case ev := <-w.ResultChan():
+			obj, ok := ev.Object.(*gatewayv1alpha1.GatewayDeployment)
+			if !ok || obj.Status.ObservedGeneration != obj.Generation || obj.Generation == oldGeneration {
+				continue
+			}
+			c := meta.FindStatusCondition(obj.Status.Conditions, gatewayv1alpha1.ConditionProgressing)
+			g.Expect(c.Reason).To(Equal(gatewayv1alpha1.ReasonRollingOut), "the new generation was reported as: %s", c.Message)
+			seen = true
+		case <-time.After(timeout):
+			t.Fatal("no status for the new generation")
+		}
+	}
 
 	// The steps a surge rollout of 2 replicas goes through (maxSurge 1, maxUnavailable 0).
 	steps := []struct{ replicas, updated, available int32 }{

@@ -35,7 +35,7 @@ import (
 // The integration tests share one real API server (envtest: etcd + kube-apiserver built by
 // hack/testbin.sh) and one manager running the real reconciler with the production cache.
 var (
-	k8s        client.Client // direct, uncached: what a user or another controller would do
+	k8s        client.WithWatch // direct, uncached: what a user or another controller would do
 	reconciler *GatewayDeploymentReconciler
 	requests   = &requestCounter{}
 	testImage  = "registry.example/kong-gateway:1.0"
@@ -119,7 +119,7 @@ func runSuite(m *testing.M) int {
 		}
 	}()
 
-	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
+	k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "creating the test client: %v\n", err)
 		return 1
