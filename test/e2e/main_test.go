@@ -77,7 +77,8 @@ func run(m *testing.M) int {
 	}
 
 	shared = startOperator("shared")
-	defer shared.stop()
+	// Tests restart the shared operator: stop whichever instance runs last.
+	defer func() { shared.stop() }()
 	code := m.Run()
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "operator logs are under %s\n", workDir)
