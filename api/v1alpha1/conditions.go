@@ -9,6 +9,8 @@ const (
 	ConditionAvailable   = "Available"
 	ConditionProgressing = "Progressing"
 	ConditionDegraded    = "Degraded"
+	// ConditionMeshReady is set only when spec.mesh asks for something.
+	ConditionMeshReady = "MeshReady"
 )
 
 // Condition reasons, CamelCase as metav1.Condition requires.
@@ -31,6 +33,10 @@ const (
 	ReasonReplicaFailure           = "ReplicaFailure"
 	ReasonPodsFailing              = "PodsFailing"
 	ReasonApplyFailed              = "ApplyFailed"
+
+	ReasonMeshConfigured     = "MeshConfigured"
+	ReasonIstioNotInstalled  = "IstioNotInstalled"
+	ReasonSidecarNotInjected = "SidecarNotInjected"
 )
 
 // Labels every child carries. The cache selects owned objects by LabelManagedBy.

@@ -75,6 +75,91 @@ type GatewayDeploymentSpec struct {
 	// +optional
 	// +kubebuilder:default={}
 	Rollout RolloutSpec `json:"rollout,omitempty"`
+
+	// mesh joins the gateway to an Istio service mesh: Kong takes traffic from outside the
+	// mesh and calls its upstreams through the sidecar, with Istio mTLS.
+	// +optional
+	Mesh *MeshSpec `json:"mesh,omitempty"`
+}
+
+// SidecarInjection says whether Istio injects its sidecar into the gateway pods.
+// +kubebuilder:validation:Enum=Enabled;Disabled;Inherit
+type SidecarInjection string
+
+const (
+	SidecarInjectionEnabled  SidecarInjection = "Enabled"
+	SidecarInjectionDisabled SidecarInjection = "Disabled"
+	// SidecarInjectionInherit leaves the decision to the namespace's labels.
+	SidecarInjectionInherit SidecarInjection = "Inherit"
+)
+
+// MTLSMode is the TLS the gateway uses towards its upstreams inside the mesh.
+// +kubebuilder:validation:Enum=ISTIO_MUTUAL;DISABLE;Inherit
+type MTLSMode string
+
+const (
+	MTLSModeIstioMutual MTLSMode = "ISTIO_MUTUAL"
+	MTLSModeDisable     MTLSMode = "DISABLE"
+	// MTLSModeInherit creates no DestinationRule or PeerAuthentication: the mesh's own
+	// policies decide.
+	MTLSModeInherit MTLSMode = "Inherit"
+)
+
+// MeshSpec configures the gateway's place in an Istio mesh.
+// +kubebuilder:validation:XValidation:rule="!(has(self.mtls) && has(self.mtls.mode) && self.mtls.mode == 'ISTIO_MUTUAL' && has(self.sidecarInjection) && self.sidecarInjection == 'Disabled')",message="mtls.mode ISTIO_MUTUAL needs the Istio sidecar: set sidecarInjection to Enabled or Inherit"
+type MeshSpec struct {
+	// sidecarInjection: Enabled or Disabled sets the pod label sidecar.istio.io/inject;
+	// Inherit leaves it to the namespace.
+	// +optional
+	// +kubebuilder:default=Inherit
+	SidecarInjection SidecarInjection `json:"sidecarInjection,omitempty"`
+
+	// revision of the Istio control plane that injects the sidecar (the istio.io/rev pod
+	// label), for canary upgrades of Istio.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="revision must be a DNS label: lowercase letters, digits and '-'"
+	Revision string `json:"revision,omitempty"`
+
+	// excludeOutboundPorts bypass the sidecar on the way out, for example the Konnect
+	// control plane's port.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:Minimum=1
+	// +kubebuilder:validation:items:Maximum=65535
+	ExcludeOutboundPorts []int32 `json:"excludeOutboundPorts,omitempty"`
+
+	// excludeOutboundIPRanges (CIDRs) bypass the sidecar on the way out.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=43
+	// +kubebuilder:validation:XValidation:rule="self.all(r, isCIDR(r))",message="excludeOutboundIPRanges must be CIDRs such as 10.0.0.0/8"
+	ExcludeOutboundIPRanges []string `json:"excludeOutboundIPRanges,omitempty"`
+
+	// mtls sets the TLS towards the gateway's upstreams.
+	// +optional
+	MTLS *MeshMTLS `json:"mtls,omitempty"`
+}
+
+// MeshMTLS sets Istio mTLS for the gateway's traffic.
+type MeshMTLS struct {
+	// mode: ISTIO_MUTUAL owns a DestinationRule per upstream host (mTLS, for the gateway's
+	// traffic only), one for the gateway's own Service, and a PeerAuthentication; DISABLE owns
+	// DestinationRules that turn mTLS off towards the upstreams; Inherit owns none.
+	// +optional
+	// +kubebuilder:default=Inherit
+	Mode MTLSMode `json:"mode,omitempty"`
+
+	// upstreamHosts are the Service hosts Kong proxies to, such as
+	// orders.shop.svc.cluster.local.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.all(h, h.matches('^([*][.])?[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'))",message="each upstream host must be a DNS name such as orders.shop.svc.cluster.local"
+	UpstreamHosts []string `json:"upstreamHosts,omitempty"`
 }
 
 // PodOverrides are the pod settings a user may change. They are typed on purpose: a raw
@@ -272,6 +357,16 @@ type GatewayAddress struct {
 	Value string `json:"value"`
 }
 
+// MeshStatus summarises what Portico did for the mesh.
+type MeshStatus struct {
+	// injectedPods is how many ready gateway pods run an Istio sidecar.
+	InjectedPods int32 `json:"injectedPods"`
+	// destinationRules Portico owns for this gateway.
+	DestinationRules int32 `json:"destinationRules"`
+	// peerAuthentication is true when Portico owns a PeerAuthentication for the gateway pods.
+	PeerAuthentication bool `json:"peerAuthentication"`
+}
+
 // GatewayDeploymentStatus is the observed state of a GatewayDeployment.
 type GatewayDeploymentStatus struct {
 	// observedGeneration is the spec generation this status describes.
@@ -303,7 +398,12 @@ type GatewayDeploymentStatus struct {
 	// +listType=atomic
 	Addresses []GatewayAddress `json:"addresses,omitempty"`
 
-	// conditions: Ready summarises the others (Available, Progressing, Degraded).
+	// mesh summarises the gateway's Istio settings, when it asks for any.
+	// +optional
+	Mesh *MeshStatus `json:"mesh,omitempty"`
+
+	// conditions: Ready summarises the others (Available, Progressing, Degraded, and
+	// MeshReady when mesh settings are asked for).
 	// +optional
 	// +listType=map
 	// +listMapKey=type

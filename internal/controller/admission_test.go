@@ -91,6 +91,15 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 		{"pod labels override the selector", "", map[string]any{"pod": map[string]any{"labels": map[string]any{
 			"gateway.portico.dev/gatewaydeployment": "other"}}}, "pod labels may not set"},
 		{"name is not a DNS label", "gw.example", nil, "name must be a DNS label"},
+		{"upstream host not a DNS name", "", map[string]any{"mesh": map[string]any{"mtls": map[string]any{
+			"mode": "ISTIO_MUTUAL", "upstreamHosts": []any{"orders_svc:8080"}}}}, "each upstream host must be a DNS name"},
+		{"duplicate upstream hosts", "", map[string]any{"mesh": map[string]any{"mtls": map[string]any{
+			"mode": "ISTIO_MUTUAL", "upstreamHosts": []any{"a.shop.svc", "a.shop.svc"}}}}, "Duplicate value"},
+		{"mTLS without a sidecar", "", map[string]any{"mesh": map[string]any{"sidecarInjection": "Disabled",
+			"mtls": map[string]any{"mode": "ISTIO_MUTUAL"}}}, "mtls.mode ISTIO_MUTUAL needs the Istio sidecar"},
+		{"revision with invalid characters", "", map[string]any{"mesh": map[string]any{"revision": "1-24_canary"}}, "revision must be a DNS label"},
+		{"excluded range not a CIDR", "", map[string]any{"mesh": map[string]any{"excludeOutboundIPRanges": []any{"10.0.0.1"}}}, "must be CIDRs"},
+		{"unknown injection mode", "", map[string]any{"mesh": map[string]any{"sidecarInjection": "Always"}}, "spec.mesh.sidecarInjection"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,6 +141,9 @@ func TestAdmissionAcceptsAndDefaults(t *testing.T) {
 		"surge0":  {"rollout": map[string]any{"maxSurge": 0, "maxUnavailable": 1}},
 		"admin":   {"env": []any{map[string]any{"name": "KONG_ADMIN_LISTEN", "value": "127.0.0.1:8444"}}},
 		"local":   {"service": map[string]any{"type": "NodePort", "externalTrafficPolicy": "Local"}},
+		"mesh": {"mesh": map[string]any{"sidecarInjection": "Enabled", "revision": "1-24-canary",
+			"excludeOutboundPorts": []any{443}, "excludeOutboundIPRanges": []any{"10.0.0.0/8"},
+			"mtls": map[string]any{"mode": "ISTIO_MUTUAL", "upstreamHosts": []any{"orders.shop.svc.cluster.local", "*.example.com"}}}},
 	}
 	for name, spec := range ok {
 		err := k8s.Create(ctx, gwdObject(ns, name, spec))

@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -33,12 +34,12 @@ func found(obj client.Object) bool { return obj.GetUID() != "" }
 // leaves fields others own alone and still catches drift: someone else's edit moves a field's
 // ownership away from Portico, and it goes missing from what Portico owns. repair, if set,
 // runs before an apply to an existing object.
-func applyIfChanged[O client.Object, A runtime.ApplyConfiguration](
+func applyIfChanged[O client.Object, A any](
 	ctx context.Context, r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment,
-	kind string, cached O, desired A, extract func(O, string) (A, error),
+	kind, name string, cached O, desired A, extract func(O, string) (A, error),
 	repair func(context.Context, O, A) error,
 ) error {
-	key := types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}
+	key := types.NamespacedName{Namespace: gwd.Namespace, Name: name}
 	action := "Update"
 	switch err := r.Get(ctx, key, cached); {
 	case apierrors.IsNotFound(err):
@@ -64,14 +65,18 @@ func applyIfChanged[O client.Object, A runtime.ApplyConfiguration](
 		}
 	}
 
-	err := r.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership)
+	config, err := applyConfiguration(desired)
+	if err != nil {
+		return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
+	}
+	err = r.Apply(ctx, config, client.FieldOwner(FieldManager), client.ForceOwnership)
 	if err != nil && action == "Create" && repair != nil && apierrors.IsInvalid(err) {
 		// Not in the cache, yet the API server has it: someone removed Portico's label, which
 		// hides it from the label-selected cache. Read it once, uncached, and repair it.
 		if getErr := r.APIReader.Get(ctx, key, cached); getErr == nil {
 			action = "Update"
 			if err = repair(ctx, cached, desired); err == nil {
-				err = r.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership)
+				err = r.Apply(ctx, config, client.FieldOwner(FieldManager), client.ForceOwnership)
 			}
 		}
 	}
@@ -84,11 +89,40 @@ func applyIfChanged[O client.Object, A runtime.ApplyConfiguration](
 	}
 	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
 	r.Recorder.Eventf(gwd, cached, corev1.EventTypeNormal, action+"d", action, "%sd %s %s", action, kind, key.Name)
-	// The client decoded the server's answer into desired.
-	if err := convertInto(desired, cached); err != nil {
+	// The client decoded the server's answer into config.
+	if err := convertInto(config, cached); err != nil {
 		return fmt.Errorf("reading the applied %s %s: %w", kind, key.Name, err)
 	}
 	return nil
+}
+
+// applyConfiguration gives what the client can apply: desired itself when it is one of
+// client-go's apply configurations, its unstructured form otherwise (Istio's lack the marker
+// method the client wants).
+func applyConfiguration(desired any) (runtime.ApplyConfiguration, error) {
+	if config, ok := desired.(runtime.ApplyConfiguration); ok {
+		return config, nil
+	}
+	raw, err := json.Marshal(desired)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{}
+	if err := u.UnmarshalJSON(raw); err != nil {
+		return nil, err
+	}
+	return client.ApplyConfigurationFromUnstructured(u), nil
+}
+
+// liveFields stands in for an Extract function where a type has none (Istio's): it gives
+// the whole live object, so that covers checks the desired values against what is there.
+func liveFields[O client.Object, T any](live O, _ string) (*T, error) {
+	out := new(T)
+	raw, err := json.Marshal(live)
+	if err != nil {
+		return nil, err
+	}
+	return out, json.Unmarshal(raw, out)
 }
 
 // convertInto replaces into with an apply configuration of the same shape.

@@ -6,8 +6,8 @@ package controller
 import (
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -16,20 +16,23 @@ import (
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )
 
-// CacheOptions keeps the informer cache to what Portico owns: children are selected by the
-// managed-by label, so unrelated Deployments and Services never enter memory. watchNamespace
-// is a comma-separated list; empty means every namespace.
+// CacheOptions keeps the informer cache to what Portico owns: by default only objects with
+// Portico's managed-by label enter it, so unrelated Deployments, Services and pods never take
+// memory. The exceptions are the GatewayDeployments themselves and the names of CRDs (to see
+// Istio arrive). A kind read through the cached client later gets the same label filter: read
+// objects Portico does not own (a user's Secret) with the APIReader. watchNamespace is a
+// comma-separated list; empty means every namespace.
 func CacheOptions(watchNamespace string) cache.Options {
-	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{
-		gatewayv1alpha1.LabelManagedBy: gatewayv1alpha1.ManagedByValue,
-	})}
-	pods := owned
-	pods.Transform = podStatusOnly
-	opts := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&appsv1.Deployment{}: owned,
-		&corev1.Service{}:    owned,
-		&corev1.Pod{}:        pods,
-	}}
+	crdMetadata := &metav1.PartialObjectMetadata{}
+	crdMetadata.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
+	opts := cache.Options{
+		DefaultLabelSelector: labels.SelectorFromSet(labels.Set{gatewayv1alpha1.LabelManagedBy: gatewayv1alpha1.ManagedByValue}),
+		ByObject: map[client.Object]cache.ByObject{
+			&gatewayv1alpha1.GatewayDeployment{}: {Label: labels.Everything()},
+			&corev1.Pod{}:                        {Transform: podStatusOnly},
+			crdMetadata:                          {Label: labels.Everything(), Transform: nameOnly},
+		},
+	}
 	for _, ns := range strings.Split(watchNamespace, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
 			if opts.DefaultNamespaces == nil {
@@ -39,6 +42,17 @@ func CacheOptions(watchNamespace string) cache.Options {
 		}
 	}
 	return opts
+}
+
+// nameOnly keeps a CRD's name: a CRD's metadata can carry its whole schema in an annotation.
+func nameOnly(obj any) (any, error) {
+	m, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return obj, nil
+	}
+	out := &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta}
+	out.Name, out.UID, out.ResourceVersion = m.Name, m.UID, m.ResourceVersion
+	return out, nil
 }
 
 // podStatusOnly keeps what status assessment reads of a gateway pod and drops the rest (the
@@ -63,6 +77,8 @@ func podStatusOnly(obj any) (any, error) {
 			Message:           pod.Status.Message,
 			Conditions:        pod.Status.Conditions,
 			ContainerStatuses: pod.Status.ContainerStatuses,
+			// Istio's sidecar runs here when injected as a native sidecar.
+			InitContainerStatuses: pod.Status.InitContainerStatuses,
 		},
 	}, nil
 }

@@ -9,10 +9,15 @@ import (
 	"errors"
 	"fmt"
 
+	"sync/atomic"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -20,6 +25,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -27,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/mesh"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
 )
@@ -41,6 +48,15 @@ type GatewayDeploymentReconciler struct {
 	Clock     clock.PassiveClock
 	// DefaultImage is the gateway image for specs that name none.
 	DefaultImage string
+	// Mesh tells whether Istio is installed.
+	Mesh *mesh.Capability
+
+	// Set up by SetupWithManager, for watches added while running.
+	controller    controller.Controller
+	cache         cache.Cache
+	scheme        *runtime.Scheme
+	mapper        meta.RESTMapper
+	watchingIstio atomic.Bool
 }
 
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch
@@ -63,34 +79,36 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{}, nil
 	}
 
-	obs, applyErr := r.applyChildren(ctx, gwd)
+	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage})
+	if err != nil {
+		return ctrl.Result{}, errors.Join(err, r.patchStatus(ctx, gwd, status.Observed{ApplyError: err}))
+	}
+	obs := r.applyChildren(ctx, gwd, desired)
+	var meshErr error
+	obs.Mesh, meshErr = r.applyMesh(ctx, gwd, desired)
+	obs.ApplyError = errors.Join(obs.ApplyError, meshErr)
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
 	statusErr := r.patchStatus(ctx, gwd, obs)
-	return ctrl.Result{}, errors.Join(applyErr, podsErr, statusErr)
+	return ctrl.Result{}, errors.Join(obs.ApplyError, podsErr, statusErr)
 }
 
-// applyChildren renders and applies every child, and returns what the cache holds of them.
-func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (status.Observed, error) {
+// applyChildren applies the Deployment and the Service and returns what it knows of them.
+func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects) status.Observed {
 	var obs status.Observed
-	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage})
-	if err != nil {
-		obs.ApplyError = err
-		return obs, err
-	}
 
 	deployment := &appsv1.Deployment{}
-	depErr := applyIfChanged(ctx, r, gwd, "Deployment", deployment, desired.Deployment, appsv1ac.ExtractDeployment, nil)
+	depErr := applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, appsv1ac.ExtractDeployment, nil)
 	if found(deployment) {
 		obs.Deployment = deployment
 	}
 	service := &corev1.Service{}
-	svcErr := applyIfChanged(ctx, r, gwd, "Service", service, desired.Service, corev1ac.ExtractService, r.removeForeignServicePorts)
+	svcErr := applyIfChanged(ctx, r, gwd, "Service", gwd.Name, service, desired.Service, corev1ac.ExtractService, r.removeForeignServicePorts)
 	if found(service) {
 		obs.Service = service
 	}
 	obs.ApplyError = errors.Join(depErr, svcErr)
-	return obs, obs.ApplyError
+	return obs
 }
 
 // observePods lists the gateway's pods from the cache.
@@ -130,14 +148,25 @@ func gatewayOfPod(_ context.Context, obj client.Object) []reconcile.Request {
 // SetupWithManager registers the controller. Its watches see only Portico's own children:
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	r.cache, r.scheme, r.mapper = mgr.GetCache(), mgr.GetScheme(), mgr.GetRESTMapper()
+	c, err := ctrl.NewControllerManagedBy(mgr).
 		// Status writes (Portico's own among them) do not change the generation: skip them.
 		For(&gatewayv1alpha1.GatewayDeployment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(gatewayOfPod)).
+		// Istio may be installed, or removed, while Portico runs. Metadata is all it needs.
+		WatchesMetadata(&apiextensionsv1.CustomResourceDefinition{}, handler.EnqueueRequestsFromMapFunc(r.istioCRDChanged)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("gatewaydeployment").
-		Complete(r)
+		Build(r)
+	if err != nil {
+		return err
+	}
+	r.controller = c
+	if r.Mesh.Detect(r.mapper) {
+		return r.watchIstio()
+	}
+	return nil
 }

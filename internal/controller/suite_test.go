@@ -17,9 +17,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -29,7 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/mesh"
 )
 
 // The integration tests share one real API server (envtest: etcd + kube-apiserver built by
@@ -38,7 +35,9 @@ var (
 	k8s        client.WithWatch // direct, uncached: what a user or another controller would do
 	reconciler *GatewayDeploymentReconciler
 	requests   = &requestCounter{}
-	testImage  = "registry.example/kong-gateway:1.0"
+	// testEnvConfig reaches the API server as admin, for tests that install CRDs.
+	testEnvConfig *rest.Config
+	testImage     = "registry.example/kong-gateway:1.0"
 )
 
 // requestCounter counts the manager's API requests by HTTP method.
@@ -100,9 +99,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(gatewayv1alpha1.AddToScheme(scheme))
+	scheme := NewScheme()
 
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
@@ -119,6 +116,7 @@ func runSuite(m *testing.M) int {
 		}
 	}()
 
+	testEnvConfig = cfg
 	k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "creating the test client: %v\n", err)
@@ -143,6 +141,7 @@ func runSuite(m *testing.M) int {
 		Recorder:     mgr.GetEventRecorder("portico"),
 		Clock:        clock.RealClock{},
 		DefaultImage: testImage,
+		Mesh:         &mesh.Capability{},
 	}
 	if err := reconciler.SetupWithManager(mgr, 4); err != nil {
 		fmt.Fprintf(os.Stderr, "setting up the controller: %v\n", err)

@@ -43,10 +43,10 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 		return nil, err
 	}
 	template := corev1ac.PodTemplateSpec().
-		WithLabels(mergedLabels(spec.Pod.Labels, Labels(gwd, ComponentGateway))).
+		WithLabels(mergedLabels(mergedLabels(spec.Pod.Labels, meshPodLabels(spec.Mesh)), Labels(gwd, ComponentGateway))).
 		WithSpec(podSpec)
-	if len(spec.Pod.Annotations) > 0 {
-		template.WithAnnotations(spec.Pod.Annotations)
+	if annotations := mergedLabels(spec.Pod.Annotations, meshPodAnnotations(spec.Mesh)); len(annotations) > 0 {
+		template.WithAnnotations(annotations)
 	}
 	hash, err := hashOf(template)
 	if err != nil {

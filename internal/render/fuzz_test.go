@@ -98,6 +98,21 @@ func FuzzRender(f *testing.F) {
 		if env["KONG_DATABASE"] != "off" || env["KONG_STATUS_LISTEN"] != "0.0.0.0:8100" {
 			t.Errorf("operator-owned settings were overridden: %v", env)
 		}
+
+		// Mesh: no sidecar label against the user's wish, one rule per host, unique names.
+		if m := gwd.Spec.Mesh; m != nil && m.SidecarInjection == gatewayv1alpha1.SidecarInjectionDisabled && pod.Labels["sidecar.istio.io/inject"] != "false" {
+			t.Errorf("injection Disabled but the pod label is %q", pod.Labels["sidecar.istio.io/inject"])
+		}
+		names := map[string]bool{}
+		for _, dr := range objs.DestinationRules {
+			if names[*dr.Name] {
+				t.Errorf("duplicate DestinationRule name %s", *dr.Name)
+			}
+			names[*dr.Name] = true
+		}
+		if m := gwd.Spec.Mesh; m != nil && m.MTLS.Mode != gatewayv1alpha1.MTLSModeInherit && len(objs.DestinationRules) != len(m.MTLS.UpstreamHosts)+1 {
+			t.Errorf("%d DestinationRules for %d upstream hosts", len(objs.DestinationRules), len(m.MTLS.UpstreamHosts))
+		}
 	})
 }
 
@@ -155,6 +170,20 @@ func fuzzedGateway(r *rand.Rand, replicas uint16, image, labelKey, labelValue, e
 	s.Rollout = gatewayv1alpha1.RolloutSpec{MaxSurge: &surge, MaxUnavailable: &unavailable, MinReadySeconds: int32(r.IntN(3))}
 	if r.IntN(2) == 0 {
 		s.Resources = &corev1.ResourceRequirements{}
+	}
+	if r.IntN(2) == 0 {
+		injection := []gatewayv1alpha1.SidecarInjection{gatewayv1alpha1.SidecarInjectionEnabled,
+			gatewayv1alpha1.SidecarInjectionDisabled, gatewayv1alpha1.SidecarInjectionInherit}[r.IntN(3)]
+		modes := []gatewayv1alpha1.MTLSMode{gatewayv1alpha1.MTLSModeDisable, gatewayv1alpha1.MTLSModeInherit}
+		if injection != gatewayv1alpha1.SidecarInjectionDisabled {
+			modes = append(modes, gatewayv1alpha1.MTLSModeIstioMutual)
+		}
+		var hosts []string
+		for i := range r.IntN(5) {
+			hosts = append(hosts, fmt.Sprintf("svc-%d.ns.svc.cluster.local", i))
+		}
+		s.Mesh = &gatewayv1alpha1.MeshSpec{SidecarInjection: injection, Revision: "canary",
+			MTLS: &gatewayv1alpha1.MeshMTLS{Mode: modes[r.IntN(len(modes))], UpstreamHosts: hosts}}
 	}
 	return gwd
 }

@@ -6,6 +6,8 @@
 package render
 
 import (
+	istionetworkingac "istio.io/client-go/pkg/applyconfiguration/networking/v1"
+	istiosecurityac "istio.io/client-go/pkg/applyconfiguration/security/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -26,6 +28,9 @@ type Inputs struct {
 type Objects struct {
 	Deployment *appsv1ac.DeploymentApplyConfiguration
 	Service    *corev1ac.ServiceApplyConfiguration
+	// DestinationRules and PeerAuthentication are Istio's; empty and nil when not asked for.
+	DestinationRules   []*istionetworkingac.DestinationRuleApplyConfiguration
+	PeerAuthentication *istiosecurityac.PeerAuthenticationApplyConfiguration
 }
 
 // ownerGVK is the GatewayDeployment's kind, for owner references.
@@ -48,5 +53,13 @@ func Render(in Inputs) (*Objects, error) {
 	if err := stampSpecHash(service, service.WithAnnotations); err != nil {
 		return nil, err
 	}
-	return &Objects{Deployment: deployment, Service: service}, nil
+	rules, err := DestinationRules(in)
+	if err != nil {
+		return nil, err
+	}
+	peerAuthentication, err := PeerAuthentication(in)
+	if err != nil {
+		return nil, err
+	}
+	return &Objects{Deployment: deployment, Service: service, DestinationRules: rules, PeerAuthentication: peerAuthentication}, nil
 }

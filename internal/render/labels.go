@@ -49,7 +49,8 @@ func ownerReference(gwd *gatewayv1alpha1.GatewayDeployment) *metav1ac.OwnerRefer
 		WithBlockOwnerDeletion(true)
 }
 
-// mergedLabels returns user labels with Portico's on top, so Portico's always win.
+// mergedLabels returns user's entries with Portico's on top, so Portico's always win. It
+// merges annotations the same way.
 func mergedLabels(user, own map[string]string) map[string]string {
 	out := make(map[string]string, len(user)+len(own))
 	for k, v := range user {

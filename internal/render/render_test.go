@@ -55,6 +55,24 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 			s.Service.Type = gatewayv1alpha1.ServiceTypeClusterIP
 			s.Service.Ports = s.Service.Ports[:1]
 		}),
+		"meshed": defaulted("meshed", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Mesh = &gatewayv1alpha1.MeshSpec{
+				SidecarInjection:        gatewayv1alpha1.SidecarInjectionEnabled,
+				Revision:                "canary",
+				ExcludeOutboundPorts:    []int32{443},
+				ExcludeOutboundIPRanges: []string{"203.0.113.0/24"},
+				MTLS: &gatewayv1alpha1.MeshMTLS{
+					Mode:          gatewayv1alpha1.MTLSModeIstioMutual,
+					UpstreamHosts: []string{"orders.shop.svc.cluster.local", "payments.shop.svc.cluster.local"},
+				},
+			}
+		}),
+		"mesh-mtls-disabled": defaulted("plain", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Mesh = &gatewayv1alpha1.MeshSpec{
+				SidecarInjection: gatewayv1alpha1.SidecarInjectionDisabled,
+				MTLS:             &gatewayv1alpha1.MeshMTLS{Mode: gatewayv1alpha1.MTLSModeDisable, UpstreamHosts: []string{"legacy.example.com"}},
+			}
+		}),
 		"everything": defaulted("everything", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.Image = "registry.example/kong-gateway:3.11.0.5"
 			s.ImagePullPolicy = corev1.PullIfNotPresent
@@ -117,7 +135,14 @@ func TestGolden(t *testing.T) {
 			objs, err := Render(Inputs{GatewayDeployment: gwd, DefaultImage: defaultImage})
 			g.Expect(err).NotTo(HaveOccurred())
 			var out []byte
-			for _, obj := range []any{objs.Deployment, objs.Service} {
+			all := []any{objs.Deployment, objs.Service}
+			for _, dr := range objs.DestinationRules {
+				all = append(all, dr)
+			}
+			if objs.PeerAuthentication != nil {
+				all = append(all, objs.PeerAuthentication)
+			}
+			for _, obj := range all {
 				y, err := yaml.Marshal(obj)
 				g.Expect(err).NotTo(HaveOccurred())
 				out = append(append(out, "---\n"...), y...)

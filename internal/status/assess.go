@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/mesh"
 	"github.com/portico-dev/portico/internal/render"
 )
 
@@ -28,6 +29,17 @@ type Observed struct {
 	Pods []corev1.Pod
 	// ApplyError is set when a child could not be written.
 	ApplyError error
+	// Mesh is what the reconcile found and did for the mesh.
+	Mesh MeshObserved
+}
+
+// MeshObserved is the mesh part of Observed.
+type MeshObserved struct {
+	// IstioInstalled tells whether the API server serves Istio's kinds.
+	IstioInstalled bool
+	// DestinationRules and PeerAuthentication count what Portico has in place.
+	DestinationRules   int32
+	PeerAuthentication bool
 }
 
 // Assess computes gwd's status from what was observed. Conditions keep their
@@ -51,12 +63,82 @@ func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Tim
 	available := availableCondition(gwd, obs.Deployment, desired)
 	progressing := progressingCondition(obs.Deployment, desired)
 	degraded := degradedCondition(obs)
-	ready := readyCondition(gwd, obs, desired, available, degraded)
-	for _, c := range []metav1.Condition{ready, available, progressing, degraded} {
+	conditions := []metav1.Condition{available, progressing, degraded}
+	var meshReady *metav1.Condition
+	if render.MeshRequested(gwd) {
+		c, summary := meshCondition(gwd, obs)
+		meshReady, st.Mesh = &c, summary
+		conditions = append(conditions, c)
+	} else {
+		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionMeshReady)
+	}
+	ready := readyCondition(gwd, obs, desired, available, degraded, meshReady)
+	for _, c := range append([]metav1.Condition{ready}, conditions...) {
 		c.ObservedGeneration = gwd.Generation
 		setCondition(&st.Conditions, c, now)
 	}
 	return st
+}
+
+// meshCondition judges the mesh: Istio there, Portico's objects in place, and a sidecar in
+// every ready gateway pod when one is expected.
+func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1.Condition, *gatewayv1alpha1.MeshStatus) {
+	summary := &gatewayv1alpha1.MeshStatus{
+		DestinationRules:   obs.Mesh.DestinationRules,
+		PeerAuthentication: obs.Mesh.PeerAuthentication,
+	}
+	var ready int32
+	for i := range obs.Pods {
+		if podReady(&obs.Pods[i]) {
+			ready++
+			if hasSidecar(&obs.Pods[i]) {
+				summary.InjectedPods++
+			}
+		}
+	}
+	c := metav1.Condition{Type: gatewayv1alpha1.ConditionMeshReady}
+	switch {
+	case !obs.Mesh.IstioInstalled:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonIstioNotInstalled, mesh.InstallHint
+	case render.SidecarsExpected(gwd) && summary.InjectedPods < ready:
+		c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected
+		c.Message = fmt.Sprintf("%d of %d ready gateway pods run no istio-proxy sidecar: check that istiod's injector is running "+
+			"and that namespace %s allows injection (label istio-injection=enabled, or istio.io/rev for a revision); "+
+			"pods created before that need a restart.", ready-summary.InjectedPods, ready, gwd.Namespace)
+	default:
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured
+		c.Message = fmt.Sprintf("%d DestinationRules", summary.DestinationRules)
+		if summary.PeerAuthentication {
+			c.Message += " and a PeerAuthentication"
+		}
+		c.Message += " in place"
+		if render.SidecarsExpected(gwd) {
+			c.Message += fmt.Sprintf("; all %d ready pods run the Istio sidecar", ready)
+		}
+		c.Message += "."
+	}
+	return c, summary
+}
+
+func podReady(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// hasSidecar finds Istio's proxy, as a container or as a native (init) sidecar.
+func hasSidecar(pod *corev1.Pod) bool {
+	for _, statuses := range [][]corev1.ContainerStatus{pod.Status.ContainerStatuses, pod.Status.InitContainerStatuses} {
+		for _, cs := range statuses {
+			if cs.Name == "istio-proxy" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func availableCondition(gwd *gatewayv1alpha1.GatewayDeployment, d *appsv1.Deployment, desired int32) metav1.Condition {
@@ -145,8 +227,8 @@ func degradedCondition(obs Observed) metav1.Condition {
 	return c
 }
 
-// readyCondition summarises: Degraded wins, then Available, then the Service.
-func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desired int32, available, degraded metav1.Condition) metav1.Condition {
+// readyCondition summarises: Degraded wins, then Available, then the Service, then the mesh.
+func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desired int32, available, degraded metav1.Condition, meshReady *metav1.Condition) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionReady}
 	switch {
 	case degraded.Status == metav1.ConditionTrue:
@@ -159,6 +241,8 @@ func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desire
 	case obs.Service == nil:
 		c.Status, c.Reason = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling
 		c.Message = fmt.Sprintf("Waiting for Service %s to be created.", gwd.Name)
+	case meshReady != nil && meshReady.Status != metav1.ConditionTrue:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, meshReady.Reason, meshReady.Message
 	case desired == 0:
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonReady, "Scaled to 0 replicas."
 	default:
@@ -258,6 +342,16 @@ func addresses(svc *corev1.Service) []gatewayv1alpha1.GatewayAddress {
 		}
 	}
 	return out
+}
+
+func removeCondition(conditions *[]metav1.Condition, condType string) {
+	kept := (*conditions)[:0]
+	for _, c := range *conditions {
+		if c.Type != condType {
+			kept = append(kept, c)
+		}
+	}
+	*conditions = kept
 }
 
 // setCondition replaces or adds c in place, stamping lastTransitionTime only when the status

@@ -177,3 +177,64 @@ func TestPodFailuresAreNamedAndCapped(t *testing.T) {
 	g.Expect(msg).To(HavePrefix("5 of 5 pods failing: pod edge-a container kong: ImagePullBackOff (Back-off pulling image); "))
 	g.Expect(msg).To(HaveSuffix("and 2 more"))
 }
+
+func meshGateway(injection gatewayv1alpha1.SidecarInjection, mode gatewayv1alpha1.MTLSMode) *gatewayv1alpha1.GatewayDeployment {
+	gwd := gateway(1)
+	gwd.Spec.Mesh = &gatewayv1alpha1.MeshSpec{SidecarInjection: injection, MTLS: &gatewayv1alpha1.MeshMTLS{Mode: mode}}
+	return gwd
+}
+
+func readyPod(containers ...string) corev1.Pod {
+	pod := corev1.Pod{Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}}
+	for _, c := range containers {
+		pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, corev1.ContainerStatus{Name: c, Ready: true})
+	}
+	return pod
+}
+
+func TestMeshReady(t *testing.T) {
+	installed := MeshObserved{IstioInstalled: true, DestinationRules: 2, PeerAuthentication: true}
+	cases := []struct {
+		name   string
+		gwd    *gatewayv1alpha1.GatewayDeployment
+		mesh   MeshObserved
+		pods   []corev1.Pod
+		status metav1.ConditionStatus
+		reason string
+	}{
+		{"nothing asked", meshGateway(gatewayv1alpha1.SidecarInjectionInherit, gatewayv1alpha1.MTLSModeInherit), MeshObserved{}, nil, "", ""},
+		{"injection off asks for nothing", meshGateway(gatewayv1alpha1.SidecarInjectionDisabled, gatewayv1alpha1.MTLSModeInherit), MeshObserved{}, nil, "", ""},
+		{"Istio missing", meshGateway(gatewayv1alpha1.SidecarInjectionEnabled, gatewayv1alpha1.MTLSModeInherit), MeshObserved{}, nil,
+			metav1.ConditionFalse, gatewayv1alpha1.ReasonIstioNotInstalled},
+		{"sidecar missing", meshGateway(gatewayv1alpha1.SidecarInjectionEnabled, gatewayv1alpha1.MTLSModeIstioMutual), installed,
+			[]corev1.Pod{readyPod("kong")}, metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected},
+		{"mTLS through the namespace's injection needs the sidecar too", meshGateway(gatewayv1alpha1.SidecarInjectionInherit, gatewayv1alpha1.MTLSModeIstioMutual), installed,
+			[]corev1.Pod{readyPod("kong")}, metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected},
+		{"sidecars everywhere", meshGateway(gatewayv1alpha1.SidecarInjectionEnabled, gatewayv1alpha1.MTLSModeIstioMutual), installed,
+			[]corev1.Pod{readyPod("kong", "istio-proxy"), {}}, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured},
+		{"mTLS off, no sidecar expected", meshGateway(gatewayv1alpha1.SidecarInjectionDisabled, gatewayv1alpha1.MTLSModeDisable), MeshObserved{IstioInstalled: true, DestinationRules: 1},
+			[]corev1.Pod{readyPod("kong")}, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			st := Assess(tc.gwd, Observed{Deployment: dep(1, 1, 1), Service: svc, Pods: tc.pods, Mesh: tc.mesh}, t0)
+			c := meta.FindStatusCondition(st.Conditions, gatewayv1alpha1.ConditionMeshReady)
+			ready := cond(st, gatewayv1alpha1.ConditionReady)
+			if tc.status == "" {
+				g.Expect(c).To(BeNil())
+				g.Expect(st.Mesh).To(BeNil())
+				g.Expect(ready.Status).To(Equal(metav1.ConditionTrue))
+				return
+			}
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(tc.status), c.Message)
+			g.Expect(c.Reason).To(Equal(tc.reason), c.Message)
+			if tc.status == metav1.ConditionTrue {
+				g.Expect(ready.Status).To(Equal(metav1.ConditionTrue))
+			} else {
+				g.Expect(ready.Reason).To(Equal(tc.reason), "Ready summarises MeshReady")
+			}
+		})
+	}
+}

@@ -1,0 +1,63 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+// Istio's CRDs without istiod: Portico writes its objects, and reports honestly that no
+// sidecar was injected.
+func TestMeshWithoutAnInjector(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/api").Output()
+	g.Expect(err).NotTo(HaveOccurred())
+	crds := filepath.Join(strings.TrimSpace(string(dir)), "kubernetes", "customresourcedefinitions.gen.yaml")
+	mustKubectl(t, "apply", "--server-side", "--force-conflicts", "-f", crds)
+	mustKubectl(t, "wait", "--for=condition=Established", "crd/destinationrules.networking.istio.io", "crd/peerauthentications.security.istio.io")
+
+	ns := newNamespace(t, nil)
+	gwd := createGateway(t, ns, "meshed", func(gwd *gatewayv1alpha1.GatewayDeployment) {
+		gwd.Spec.Mesh = &gatewayv1alpha1.MeshSpec{
+			SidecarInjection: gatewayv1alpha1.SidecarInjectionEnabled,
+			MTLS: &gatewayv1alpha1.MeshMTLS{Mode: gatewayv1alpha1.MTLSModeIstioMutual,
+				UpstreamHosts: []string{"orders.shop.svc.cluster.local"}},
+		}
+	})
+	latest := waitFor(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected)
+	g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionMeshReady).Message).To(ContainSubstring("namespace " + ns))
+	g.Expect(latest.Status.Mesh).To(Equal(&gatewayv1alpha1.MeshStatus{DestinationRules: 2, PeerAuthentication: true}))
+	g.Expect(mustKubectl(t, "get", "destinationrules,peerauthentications", "-n", ns, "-o", "name")).To(Equal(strings.Join([]string{
+		"destinationrule.networking.istio.io/meshed-gateway",
+		"destinationrule.networking.istio.io/meshed-upstream-0882f27165",
+		"peerauthentication.security.istio.io/meshed",
+	}, "\n")))
+
+	// Mesh off: the objects go, the pods roll once and the gateway is Ready without Istio.
+	mustKubectl(t, "patch", "-n", ns, "gwd/meshed", "--type=merge", "-p", `{"spec":{"mesh":null}}`)
+	waitFor(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	g.Eventually(func() string {
+		return mustKubectl(t, "get", "destinationrules,peerauthentications", "-n", ns, "-o", "name")
+	}, timeout, interval).Should(BeEmpty())
+	g.Expect(meta.FindStatusCondition(get(t, gwd).Status.Conditions, gatewayv1alpha1.ConditionMeshReady)).To(BeNil())
+	g.Consistently(func() int {
+		sets := &appsv1.ReplicaSetList{}
+		g.Expect(k8s.List(ctx, sets, client.InNamespace(ns))).To(Succeed())
+		return len(sets.Items)
+	}, 2*time.Second, interval).Should(Equal(2), "the pods should roll exactly once")
+}
