@@ -44,14 +44,15 @@ func CacheOptions(watchNamespace string) cache.Options {
 	return opts
 }
 
-// nameOnly keeps a CRD's name: a CRD's metadata can carry its whole schema in an annotation.
+// nameOnly keeps a CRD's name and age: a CRD's metadata can carry its whole schema in an
+// annotation.
 func nameOnly(obj any) (any, error) {
 	m, ok := obj.(*metav1.PartialObjectMetadata)
 	if !ok {
 		return obj, nil
 	}
 	out := &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta}
-	out.Name, out.UID, out.ResourceVersion = m.Name, m.UID, m.ResourceVersion
+	out.Name, out.UID, out.ResourceVersion, out.CreationTimestamp = m.Name, m.UID, m.ResourceVersion, m.CreationTimestamp
 	return out, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"sync/atomic"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -85,12 +86,13 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 	obs := r.applyChildren(ctx, gwd, desired)
 	var meshErr error
-	obs.Mesh, meshErr = r.applyMesh(ctx, gwd, desired)
+	var requeueAfter time.Duration
+	obs.Mesh, requeueAfter, meshErr = r.applyMesh(ctx, gwd, desired)
 	obs.ApplyError = errors.Join(obs.ApplyError, meshErr)
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
 	statusErr := r.patchStatus(ctx, gwd, obs)
-	return ctrl.Result{}, errors.Join(obs.ApplyError, podsErr, statusErr)
+	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, statusErr)
 }
 
 // applyChildren applies the Deployment and the Service and returns what it knows of them.

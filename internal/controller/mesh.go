@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istionetworkingac "istio.io/client-go/pkg/applyconfiguration/networking/v1"
 	istiosecurityac "istio.io/client-go/pkg/applyconfiguration/security/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -31,12 +33,27 @@ import (
 // +kubebuilder:rbac:groups=security.istio.io,resources=peerauthentications,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
 
+// discoveryLag is how soon to look again when Istio's CRDs exist but the API server's
+// discovery does not serve their kinds yet: it publishes new kinds a moment after the CRD
+// events, and no further event would come.
+const discoveryLag = 2 * time.Second
+
 // applyMesh writes the Istio objects gwd asks for and removes those it no longer does. It
-// does nothing while Istio is not installed: there is nothing Portico could own then.
-func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects) (status.MeshObserved, error) {
-	obs := status.MeshObserved{IstioInstalled: r.Mesh.Available()}
+// does nothing while Istio is not installed: there is nothing Portico could own then. It
+// asks to be called again after requeueAfter when Istio is arriving.
+func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects) (obs status.MeshObserved, requeueAfter time.Duration, err error) {
+	if !r.Mesh.Available() && render.MeshRequested(gwd) && r.istioArriving(ctx) {
+		if r.Mesh.Detect(r.mapper) {
+			if err := r.watchIstio(); err != nil {
+				return obs, 0, fmt.Errorf("watching Istio's kinds: %w", err)
+			}
+		} else {
+			requeueAfter = discoveryLag
+		}
+	}
+	obs.IstioInstalled = r.Mesh.Available()
 	if !obs.IstioInstalled {
-		return obs, nil
+		return obs, requeueAfter, nil
 	}
 	var errs []error
 	wanted := map[string]bool{}
@@ -57,7 +74,28 @@ func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewa
 		errs = append(errs, err)
 	}
 	errs = append(errs, r.prune(ctx, gwd, wanted, &istionetworkingv1.DestinationRuleList{}), r.prune(ctx, gwd, wanted, &istiosecurityv1.PeerAuthenticationList{}))
-	return obs, errors.Join(errs...)
+	return obs, 0, errors.Join(errs...)
+}
+
+// istioArriving tells, from the cached CRD names, whether Istio's CRDs are there and new
+// (less than a minute old). Older ones that still serve no v1 kinds belong to an Istio too
+// old for Portico, and polling discovery for them would never end.
+func (r *GatewayDeploymentReconciler) istioArriving(ctx context.Context) bool {
+	crds := &metav1.PartialObjectMetadataList{}
+	crds.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinitionList"))
+	if err := r.List(ctx, crds); err != nil {
+		return false
+	}
+	found, newest := 0, time.Time{}
+	for _, crd := range crds.Items {
+		if mesh.CRDNames[crd.Name] {
+			found++
+			if crd.CreationTimestamp.After(newest) {
+				newest = crd.CreationTimestamp.Time
+			}
+		}
+	}
+	return found == len(mesh.CRDNames) && r.Clock.Since(newest) < time.Minute
 }
 
 // prune deletes the mesh objects of gwd that are not wanted any more.
