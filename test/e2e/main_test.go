@@ -60,6 +60,8 @@ func run(m *testing.M) int {
 
 	root, _ := filepath.Abs("../..")
 	workDir = filepath.Join(root, ".cluster", "e2e")
+	// An operator left over from an interrupted run would reconcile alongside ours.
+	_ = exec.Command("pkill", "-f", filepath.Join(workDir, "manager")).Run()
 	_ = os.RemoveAll(workDir)
 	_ = os.MkdirAll(workDir, 0o755)
 	managerBin = filepath.Join(workDir, "manager")
@@ -102,6 +104,8 @@ func startOperator(name string, args ...string) *operator {
 	// Probes on a random port: several operators may run at once.
 	cmd := exec.Command(managerBin, append([]string{"--health-probe-bind-address=127.0.0.1:0"}, args...)...)
 	cmd.Stdout, cmd.Stderr = f, f
+	// Whatever ends the test binary ends its operators too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		panic(err)
 	}
