@@ -102,6 +102,20 @@ test-e2e: ## End-to-end tests: the operator binary against a local cluster of th
 	KUBECONFIG="$$($(E2E_CLUSTER) hack/cluster.sh kubeconfig)" PORTICO_BIN_DIR="$$(hack/testbin.sh cluster)" \
 		go test ./test/e2e -count=1 -timeout 20m $(TESTFLAGS)
 
+##@ OLM
+
+VERSION ?= 0.1.0
+IMG ?= ghcr.io/portico-dev/portico:v$(VERSION)
+
+.PHONY: bundle
+bundle: manifests $(KUSTOMIZE) ## Regenerate bundle/ and bundle.Dockerfile (VERSION=x.y.z IMG=...).
+	go run ./hack/bundle -version $(VERSION) -image $(IMG) -kustomize "$(KUSTOMIZE)"
+
+.PHONY: verify-bundle
+verify-bundle: bundle ## Fail when the committed bundle is not what config/ generates.
+	@git diff --exit-code -- bundle bundle.Dockerfile || { echo "bundle/ is stale: run 'make bundle' and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- bundle bundle.Dockerfile)" || { echo "bundle/ has files git does not track: run 'make bundle' and commit" >&2; exit 1; }
+
 ##@ Tools
 
 $(LOCALBIN):

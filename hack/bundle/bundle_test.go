@@ -1,0 +1,84 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/operator-framework/api/pkg/manifests"
+	"github.com/operator-framework/api/pkg/validation"
+	"sigs.k8s.io/yaml"
+)
+
+var root = filepath.Join("..", "..")
+
+// The validators `operator-sdk bundle validate --select-optional suite=operatorframework`
+// runs: the defaults, OperatorHub, capabilities, categories, good practices and
+// alpha-deprecated APIs. The committed bundle must pass with no error and no warning.
+func TestBundlePassesOperatorHubValidation(t *testing.T) {
+	bundle, err := manifests.GetBundleFromDir(filepath.Join(root, "bundle", "manifests"))
+	if err != nil {
+		t.Fatalf("loading the bundle: %v", err)
+	}
+	validators := validation.DefaultBundleValidators.WithValidators(
+		validation.OperatorHubV2Validator,
+		validation.StandardCapabilitiesValidator,
+		validation.StandardCategoriesValidator,
+		validation.GoodPracticesValidator,
+		validation.AlphaDeprecatedAPIsValidator,
+	)
+	objs := append(bundle.ObjectsToValidate(), map[string]string{"k8s-version": "1.37"})
+	results := validators.Validate(objs...)
+	checked := 0
+	for _, result := range results {
+		checked++
+		for _, e := range result.Errors {
+			t.Errorf("%s: error: %s", result.Name, e.Error())
+		}
+		for _, w := range result.Warnings {
+			t.Errorf("%s: warning: %s", result.Name, w.Error())
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no validator ran")
+	}
+}
+
+func TestDockerfileLabelsMatchAnnotations(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(root, "bundle", "metadata", "annotations.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Annotations map[string]string `json:"annotations"`
+	}
+	if err := yaml.UnmarshalStrict(raw, &meta); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(root, "bundle.Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	labels := map[string]string{}
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		if line, ok := strings.CutPrefix(scanner.Text(), "LABEL "); ok {
+			k, v, _ := strings.Cut(line, "=")
+			labels[k] = v
+		}
+	}
+	if len(labels) == 0 || len(labels) != len(meta.Annotations) {
+		t.Fatalf("%d labels for %d annotations", len(labels), len(meta.Annotations))
+	}
+	for k, v := range meta.Annotations {
+		if labels[k] != v {
+			t.Errorf("label %s=%q, annotation %q", k, labels[k], v)
+		}
+	}
+}
