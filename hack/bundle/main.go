@@ -82,12 +82,13 @@ func run(version, image, kustomize, out string) error {
 		return err
 	}
 
+	created := createdAt(out, version) // before the old bundle goes
 	manifests := filepath.Join(out, "manifests")
 	if err := os.RemoveAll(manifests); err != nil {
 		return err
 	}
 	files := map[string]any{}
-	if err := fillCSV(csv, objs, files, version, image, examples, createdAt(out, version)); err != nil {
+	if err := fillCSV(csv, objs, files, version, image, examples, created); err != nil {
 		return err
 	}
 	files["portico.clusterserviceversion.yaml"] = csv
