@@ -19,8 +19,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/operator-framework/operator-lib/proxy"
 	"github.com/portico-dev/portico/internal/controller"
 	"github.com/portico-dev/portico/internal/mesh"
+	"github.com/portico-dev/portico/internal/olm"
 )
 
 // defaultGatewayImage is used when RELATED_IMAGE_GATEWAY is not set.
@@ -111,9 +113,17 @@ func main() {
 		Recorder:     mgr.GetEventRecorder("portico"),
 		Clock:        clock.RealClock{},
 		DefaultImage: gatewayImage,
-		Mesh:         &mesh.Capability{},
+		// OLM puts the cluster proxy in the operator's env; the gateway pods get it too.
+		ProxyEnv: proxy.ReadProxyVarsFromEnv(),
+		Mesh:     &mesh.Capability{},
 	}).SetupWithManager(mgr, maxConcurrentReconciles); err != nil {
 		setupLog.Error(err, "setting up the GatewayDeployment controller")
+		os.Exit(1)
+	}
+	if upgradeable, err := olm.UpgradeableCondition(mgr.GetClient()); err != nil {
+		setupLog.Info("not reporting OLM's Upgradeable condition: not installed by OLM", "reason", err.Error())
+	} else if err := (&olm.UpgradeableReporter{Client: mgr.GetClient(), Condition: upgradeable}).SetupWithManager(mgr); err != nil {
+		setupLog.Error(err, "setting up the Upgradeable reporter")
 		os.Exit(1)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -49,6 +49,8 @@ type GatewayDeploymentReconciler struct {
 	Clock     clock.PassiveClock
 	// DefaultImage is the gateway image for specs that name none.
 	DefaultImage string
+	// ProxyEnv is the cluster proxy to pass on to the gateway pods.
+	ProxyEnv []corev1.EnvVar
 	// Mesh tells whether Istio is installed.
 	Mesh *mesh.Capability
 
@@ -80,7 +82,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{}, nil
 	}
 
-	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage})
+	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv})
 	if err != nil {
 		return ctrl.Result{}, errors.Join(err, r.patchStatus(ctx, gwd, status.Observed{ApplyError: err}))
 	}

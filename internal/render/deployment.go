@@ -172,7 +172,7 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) {
 	spec := &in.GatewayDeployment.Spec
 
-	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec))
+	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec, in.ProxyEnv))
 	if err != nil {
 		return nil, err
 	}

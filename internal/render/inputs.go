@@ -8,6 +8,7 @@ package render
 import (
 	istionetworkingac "istio.io/client-go/pkg/applyconfiguration/networking/v1"
 	istiosecurityac "istio.io/client-go/pkg/applyconfiguration/security/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -21,6 +22,9 @@ type Inputs struct {
 	GatewayDeployment *gatewayv1alpha1.GatewayDeployment
 	// DefaultImage is used when the spec names no image.
 	DefaultImage string
+	// ProxyEnv is the cluster's proxy (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) as the operator was
+	// given it; the gateway gets it too, unless its spec sets its own.
+	ProxyEnv []corev1.EnvVar
 }
 
 // Objects are the desired children, as server-side apply configurations holding exactly the

@@ -48,16 +48,16 @@ var defaultEnv = []corev1.EnvVar{
 	{Name: "KONG_STATUS_ERROR_LOG", Value: "/dev/stderr"},
 }
 
-// gatewayEnv is the container's env: owned settings, then defaults (a user variable of the
-// same name takes a default's place), then the remaining user variables in their order.
-func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec) []corev1.EnvVar {
+// gatewayEnv is the container's env: owned settings, then defaults and the cluster proxy (a
+// user variable of the same name takes their place), then the other user variables in order.
+func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar) []corev1.EnvVar {
 	user := make(map[string]corev1.EnvVar, len(spec.Env))
 	for _, e := range spec.Env {
 		user[e.Name] = e
 	}
 	env := ownedEnv(spec)
 	replaced := make(map[string]bool, len(defaultEnv))
-	for _, d := range defaultEnv {
+	for _, d := range append(append([]corev1.EnvVar(nil), defaultEnv...), clusterProxy(proxyEnv, spec.Env)...) {
 		if u, ok := user[d.Name]; ok {
 			d = u
 			replaced[d.Name] = true
@@ -70,6 +70,23 @@ func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec) []corev1.EnvVar {
 		}
 	}
 	return env
+}
+
+// clusterProxy is the part of the cluster's proxy settings the gateway takes: those with a
+// value, and none the spec sets itself in either spelling (programs differ in whether they
+// read NO_PROXY or no_proxy, so a user's setting must replace both).
+func clusterProxy(proxyEnv, userEnv []corev1.EnvVar) []corev1.EnvVar {
+	userSet := map[string]bool{}
+	for _, e := range userEnv {
+		userSet[strings.ToUpper(e.Name)] = true
+	}
+	var out []corev1.EnvVar
+	for _, e := range proxyEnv {
+		if e.Value != "" && !userSet[strings.ToUpper(e.Name)] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // proxyListen is KONG_PROXY_LISTEN: one listener per Service port, on its targetPort.

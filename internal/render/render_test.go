@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"github.com/operator-framework/operator-lib/proxy"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -163,7 +165,7 @@ func TestUserEnvReplacesDefaultsAndKeepsOrder(t *testing.T) {
 	gwd := defaulted("env", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 		s.Env = []corev1.EnvVar{{Name: "B", Value: "2"}, {Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"}, {Name: "A", Value: "1"}}
 	})
-	env := gatewayEnv(&gwd.Spec)
+	env := gatewayEnv(&gwd.Spec, nil)
 	names := make([]string, 0, len(env))
 	for _, e := range env {
 		names = append(names, e.Name)
@@ -194,4 +196,34 @@ func toTyped[T any](t testing.TB, in any) *T {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestClusterProxyReachesTheGateway(t *testing.T) {
+	g := NewWithT(t)
+	t.Setenv("HTTP_PROXY", "http://proxy.example:3128")
+	t.Setenv("HTTPS_PROXY", "http://proxy.example:3128")
+	t.Setenv("NO_PROXY", ".cluster.local,10.0.0.0/8")
+	gwd := defaulted("proxied", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+		s.Env = []corev1.EnvVar{{Name: "NO_PROXY", Value: ".svc"}}
+	})
+	objs, err := Render(Inputs{GatewayDeployment: gwd, DefaultImage: defaultImage, ProxyEnv: proxy.ReadProxyVarsFromEnv()})
+	g.Expect(err).NotTo(HaveOccurred())
+	env := toTyped[appsv1.Deployment](t, objs.Deployment).Spec.Template.Spec.Containers[0].Env
+	g.Expect(env).To(ContainElement(corev1.EnvVar{Name: "HTTP_PROXY", Value: "http://proxy.example:3128"}))
+	g.Expect(env).To(ContainElement(corev1.EnvVar{Name: "HTTPS_PROXY", Value: "http://proxy.example:3128"}))
+	g.Expect(env).To(ContainElement(corev1.EnvVar{Name: "NO_PROXY", Value: ".svc"}), "the spec's own value wins")
+	g.Expect(env).To(ContainElement(corev1.EnvVar{Name: "https_proxy", Value: "http://proxy.example:3128"}))
+	for _, e := range env {
+		g.Expect(e.Value).NotTo(Equal(".cluster.local,10.0.0.0/8"), "%s: the spec's NO_PROXY replaces both spellings", e.Name)
+	}
+
+	// No proxy configured: nothing added.
+	for _, name := range []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"} {
+		g.Expect(os.Unsetenv(name)).To(Succeed()) // t.Setenv above restores them afterwards
+	}
+	objs, err = Render(Inputs{GatewayDeployment: defaulted("direct", nil), DefaultImage: defaultImage, ProxyEnv: proxy.ReadProxyVarsFromEnv()})
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, e := range toTyped[appsv1.Deployment](t, objs.Deployment).Spec.Template.Spec.Containers[0].Env {
+		g.Expect(e.Name).NotTo(HaveSuffix("_PROXY"))
+	}
 }

@@ -1,0 +1,96 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package olm reports to the Operator Lifecycle Manager: the Upgradeable condition that
+// holds back an operator upgrade while a gateway is rolling out.
+package olm
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	apiv2 "github.com/operator-framework/api/pkg/operators/v2"
+	"github.com/operator-framework/operator-lib/conditions"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+// Reasons of the Upgradeable condition.
+const (
+	ReasonRolloutInProgress = "RolloutInProgress"
+	ReasonNoRolloutRunning  = "NoRolloutRunning"
+)
+
+// UpgradeableCondition is OLM's Upgradeable condition of this operator, or an error when OLM
+// does not manage it (no OPERATOR_CONDITION_NAME, or not running in a pod).
+func UpgradeableCondition(c client.Client) (conditions.Condition, error) {
+	return conditions.InClusterFactory{Client: c}.NewCondition(apiv2.ConditionType(apiv2.Upgradeable))
+}
+
+// UpgradeableReporter keeps Upgradeable False while any GatewayDeployment is rolling out,
+// so that OLM does not replace the operator in the middle of one.
+type UpgradeableReporter struct {
+	client.Client
+	Condition conditions.Condition
+
+	mu   sync.Mutex
+	last *metav1.Condition // what was last written: an unchanged verdict writes nothing
+}
+
+// Reconcile judges every GatewayDeployment, whichever one changed.
+func (r *UpgradeableReporter) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
+	list := &gatewayv1alpha1.GatewayDeploymentList{}
+	if err := r.List(ctx, list); err != nil {
+		return ctrl.Result{}, err
+	}
+	want := Verdict(list.Items)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last != nil && r.last.Status == want.Status && r.last.Reason == want.Reason && r.last.Message == want.Message {
+		return ctrl.Result{}, nil
+	}
+	if err := r.Condition.Set(ctx, want.Status, conditions.WithReason(want.Reason), conditions.WithMessage(want.Message)); err != nil {
+		return ctrl.Result{}, fmt.Errorf("setting OLM's Upgradeable condition: %w", err)
+	}
+	r.last = &want
+	return ctrl.Result{}, nil
+}
+
+// Verdict is the Upgradeable condition for these GatewayDeployments.
+func Verdict(gateways []gatewayv1alpha1.GatewayDeployment) metav1.Condition {
+	var busy []string
+	for i := range gateways {
+		if c := meta.FindStatusCondition(gateways[i].Status.Conditions, gatewayv1alpha1.ConditionProgressing); c != nil && c.Status == metav1.ConditionTrue {
+			busy = append(busy, gateways[i].Namespace+"/"+gateways[i].Name)
+		}
+	}
+	if len(busy) == 0 {
+		return metav1.Condition{Type: string(apiv2.Upgradeable), Status: metav1.ConditionTrue, Reason: ReasonNoRolloutRunning,
+			Message: "No GatewayDeployment is rolling out."}
+	}
+	sort.Strings(busy)
+	shown := busy
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(busy)-5))
+	}
+	return metav1.Condition{Type: string(apiv2.Upgradeable), Status: metav1.ConditionFalse, Reason: ReasonRolloutInProgress,
+		Message: fmt.Sprintf("%d GatewayDeployments are rolling out: %s.", len(busy), strings.Join(shown, ", "))}
+}
+
+// SetupWithManager registers the reporter. One worker: every reconcile judges them all.
+func (r *UpgradeableReporter) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&gatewayv1alpha1.GatewayDeployment{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
+		Named("olm-upgradeable").
+		Complete(r)
+}
