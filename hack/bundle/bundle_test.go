@@ -12,6 +12,8 @@ import (
 
 	"github.com/operator-framework/api/pkg/manifests"
 	"github.com/operator-framework/api/pkg/validation"
+	"k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 )
 
@@ -79,6 +81,42 @@ func TestDockerfileLabelsMatchAnnotations(t *testing.T) {
 	for k, v := range meta.Annotations {
 		if labels[k] != v {
 			t.Errorf("label %s=%q, annotation %q", k, labels[k], v)
+		}
+	}
+}
+
+// The operator's own pod, as OLM will create it, passes Pod Security "restricted" and leaves
+// the UID to OpenShift's restricted-v2.
+func TestOperatorPodIsRestricted(t *testing.T) {
+	bundle, err := manifests.GetBundleFromDir(filepath.Join(root, "bundle", "manifests"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployments := bundle.CSV.Spec.InstallStrategy.StrategySpec.DeploymentSpecs
+	if len(deployments) == 0 {
+		t.Fatal("the CSV installs no Deployment")
+	}
+	for _, d := range deployments {
+		pod := d.Spec.Template
+		for _, r := range evaluator.EvaluatePod(api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}, &pod.ObjectMeta, &pod.Spec) {
+			if !r.Allowed {
+				t.Errorf("%s: %s: %s", d.Name, r.ForbiddenReason, r.ForbiddenDetail)
+			}
+		}
+		if sc := pod.Spec.SecurityContext; sc != nil && (sc.RunAsUser != nil || sc.FSGroup != nil) {
+			t.Errorf("%s fixes a UID or fsGroup", d.Name)
+		}
+		for _, c := range pod.Spec.Containers {
+			if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
+				t.Errorf("%s/%s: set CPU and memory requests and a memory limit", d.Name, c.Name)
+			}
+			if c.LivenessProbe == nil || c.ReadinessProbe == nil {
+				t.Errorf("%s/%s: needs liveness and readiness probes", d.Name, c.Name)
+			}
 		}
 	}
 }
