@@ -23,6 +23,7 @@ import (
 	"github.com/portico-dev/portico/internal/controller"
 	"github.com/portico-dev/portico/internal/mesh"
 	"github.com/portico-dev/portico/internal/olm"
+	"github.com/portico-dev/portico/internal/openshift"
 )
 
 // defaultGatewayImage is used when RELATED_IMAGE_GATEWAY is not set.
@@ -115,7 +116,8 @@ func main() {
 		DefaultImage: gatewayImage,
 		// OLM puts the cluster proxy in the operator's env; the gateway pods get it too.
 		ProxyEnv: proxy.ReadProxyVarsFromEnv(),
-		Mesh:     &mesh.Capability{},
+		Mesh:     mesh.NewCapability(),
+		Routes:   openshift.NewCapability(),
 	}).SetupWithManager(mgr, maxConcurrentReconciles); err != nil {
 		setupLog.Error(err, "setting up the GatewayDeployment controller")
 		os.Exit(1)

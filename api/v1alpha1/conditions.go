@@ -11,6 +11,8 @@ const (
 	ConditionDegraded    = "Degraded"
 	// ConditionMeshReady is set only when spec.mesh asks for something.
 	ConditionMeshReady = "MeshReady"
+	// ConditionRouteAdmitted is set only when spec.route asks for a Route.
+	ConditionRouteAdmitted = "RouteAdmitted"
 )
 
 // Condition reasons, CamelCase as metav1.Condition requires.
@@ -37,6 +39,10 @@ const (
 	ReasonMeshConfigured     = "MeshConfigured"
 	ReasonIstioNotInstalled  = "IstioNotInstalled"
 	ReasonSidecarNotInjected = "SidecarNotInjected"
+
+	ReasonRouteAdmitted = "Admitted"
+	ReasonRouteRejected = "RouteRejected"
+	ReasonNotOpenShift  = "NotOpenShift"
 )
 
 // Labels every child carries. The cache selects owned objects by LabelManagedBy.

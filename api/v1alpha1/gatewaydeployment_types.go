@@ -11,6 +11,7 @@ import (
 )
 
 // GatewayDeploymentSpec describes the Kong Gateway data plane Portico runs.
+// +kubebuilder:validation:XValidation:rule="!has(self.route) || !has(self.route.port) || !has(self.service) || !has(self.service.ports) || self.service.ports.exists(p, p.name == self.route.port)",message="route.port must name one of spec.service.ports"
 //
 // Operator-owned Kong settings are rejected in env so that a user setting can never silently
 // break the listeners the probes, the Service and the operator depend on.
@@ -76,10 +77,52 @@ type GatewayDeploymentSpec struct {
 	// +kubebuilder:default={}
 	Rollout RolloutSpec `json:"rollout,omitempty"`
 
+	// route asks for an OpenShift Route to the gateway's Service (OpenShift only).
+	// +optional
+	Route *RouteSpec `json:"route,omitempty"`
+
 	// mesh joins the gateway to an Istio service mesh: Kong takes traffic from outside the
 	// mesh and calls its upstreams through the sidecar, with Istio mTLS.
 	// +optional
 	Mesh *MeshSpec `json:"mesh,omitempty"`
+}
+
+// RouteTermination is where a Route's TLS ends.
+// +kubebuilder:validation:Enum=Edge;Passthrough;Reencrypt
+type RouteTermination string
+
+const (
+	// RouteTerminationEdge: the router ends TLS and sends plain HTTP to Kong.
+	RouteTerminationEdge RouteTermination = "Edge"
+	// RouteTerminationPassthrough: the router passes TLS through to Kong's HTTPS listener.
+	RouteTerminationPassthrough RouteTermination = "Passthrough"
+	// RouteTerminationReencrypt: the router ends TLS and opens a new TLS connection to Kong.
+	RouteTerminationReencrypt RouteTermination = "Reencrypt"
+)
+
+// RouteSpec configures the OpenShift Route in front of the gateway.
+// +kubebuilder:validation:XValidation:rule="!has(self.insecureEdgeTerminationPolicy) || (has(self.termination) && self.termination != 'Passthrough') || (has(self.termination) && self.termination == 'Passthrough' && self.insecureEdgeTerminationPolicy != 'Allow')",message="insecureEdgeTerminationPolicy needs a TLS termination, and Passthrough allows only None or Redirect"
+type RouteSpec struct {
+	// host of the Route; OpenShift generates one when omitted.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="host must be a DNS name such as api.example.com"
+	Host string `json:"host,omitempty"`
+
+	// termination of TLS at the router; a plain HTTP Route when omitted.
+	// +optional
+	Termination RouteTermination `json:"termination,omitempty"`
+
+	// insecureEdgeTerminationPolicy for plain HTTP requests to a TLS Route.
+	// +optional
+	// +kubebuilder:validation:Enum=None;Allow;Redirect
+	InsecureEdgeTerminationPolicy string `json:"insecureEdgeTerminationPolicy,omitempty"`
+
+	// port is the name of the Service port the Route sends to. By default: the first HTTPS
+	// port for Passthrough and Reencrypt, the first HTTP port otherwise.
+	// +optional
+	// +kubebuilder:validation:MaxLength=15
+	Port string `json:"port,omitempty"`
 }
 
 // SidecarInjection says whether Istio injects its sidecar into the gateway pods.

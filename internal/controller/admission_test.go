@@ -99,6 +99,11 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 			"mtls": map[string]any{"mode": "ISTIO_MUTUAL"}}}, "mtls.mode ISTIO_MUTUAL needs the Istio sidecar"},
 		{"revision with invalid characters", "", map[string]any{"mesh": map[string]any{"revision": "1-24_canary"}}, "revision must be a DNS label"},
 		{"excluded range not a CIDR", "", map[string]any{"mesh": map[string]any{"excludeOutboundIPRanges": []any{"10.0.0.1"}}}, "must be CIDRs"},
+		{"route to a port the Service lacks", "", map[string]any{"route": map[string]any{"port": "admin"}}, "route.port must name one of spec.service.ports"},
+		{"route host not a DNS name", "", map[string]any{"route": map[string]any{"host": "https://api.example.com"}}, "host must be a DNS name"},
+		{"plain HTTP allowed on passthrough", "", map[string]any{"route": map[string]any{"termination": "Passthrough",
+			"insecureEdgeTerminationPolicy": "Allow"}}, "Passthrough allows only None or Redirect"},
+		{"insecure policy without TLS", "", map[string]any{"route": map[string]any{"insecureEdgeTerminationPolicy": "Redirect"}}, "insecureEdgeTerminationPolicy needs a TLS termination"},
 		{"unknown injection mode", "", map[string]any{"mesh": map[string]any{"sidecarInjection": "Always"}}, "spec.mesh.sidecarInjection"},
 	}
 	for _, tc := range cases {

@@ -6,11 +6,14 @@ package controller
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -221,4 +224,36 @@ func (r *GatewayDeploymentReconciler) removeForeignServicePorts(ctx context.Cont
 		return err
 	}
 	return r.Patch(ctx, live, client.RawPatch(types.JSONPatchType, patch), client.FieldOwner(FieldManager))
+}
+
+// prune deletes gwd's children of a component that are not wanted any more.
+func (r *GatewayDeploymentReconciler) prune(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, component string, wanted map[string]bool, list client.ObjectList) error {
+	if err := r.List(ctx, list, client.InNamespace(gwd.Namespace), client.MatchingLabels{
+		gatewayv1alpha1.LabelGatewayDeployment: gwd.Name,
+		gatewayv1alpha1.LabelComponent:         component,
+	}); err != nil {
+		return fmt.Errorf("listing %s objects: %w", component, err)
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, item := range items {
+		obj := item.(client.Object)
+		if wanted[obj.GetName()] || !metav1.IsControlledBy(obj, gwd) {
+			continue
+		}
+		if err := r.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+			errs = append(errs, fmt.Errorf("deleting %s: %w", obj.GetName(), err))
+			continue
+		}
+		kind := obj.GetObjectKind().GroupVersionKind().Kind
+		if kind == "" {
+			kind = fmt.Sprintf("%T", obj)[len("*v1."):]
+		}
+		log.FromContext(ctx).Info("deleted", "kind", kind, "name", obj.GetName())
+		r.Recorder.Eventf(gwd, obj, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s %s: no longer asked for", kind, obj.GetName())
+	}
+	return errors.Join(errs...)
 }

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 
-	"sync/atomic"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -34,7 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
-	"github.com/portico-dev/portico/internal/mesh"
+	"github.com/portico-dev/portico/internal/capability"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
 )
@@ -51,15 +50,15 @@ type GatewayDeploymentReconciler struct {
 	DefaultImage string
 	// ProxyEnv is the cluster proxy to pass on to the gateway pods.
 	ProxyEnv []corev1.EnvVar
-	// Mesh tells whether Istio is installed.
-	Mesh *mesh.Capability
+	// Mesh tells whether Istio is installed; Routes whether OpenShift's Routes are served.
+	Mesh   *capability.Capability
+	Routes *capability.Capability
 
 	// Set up by SetupWithManager, for watches added while running.
-	controller    controller.Controller
-	cache         cache.Cache
-	scheme        *runtime.Scheme
-	mapper        meta.RESTMapper
-	watchingIstio atomic.Bool
+	controller controller.Controller
+	cache      cache.Cache
+	scheme     *runtime.Scheme
+	mapper     meta.RESTMapper
 }
 
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch
@@ -90,7 +89,11 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	var meshErr error
 	var requeueAfter time.Duration
 	obs.Mesh, requeueAfter, meshErr = r.applyMesh(ctx, gwd, desired)
-	obs.ApplyError = errors.Join(obs.ApplyError, meshErr)
+	var routeErr error
+	var routeRequeue time.Duration
+	obs.Route, routeRequeue, routeErr = r.applyRoute(ctx, gwd, desired)
+	requeueAfter = max(requeueAfter, routeRequeue)
+	obs.ApplyError = errors.Join(obs.ApplyError, meshErr, routeErr)
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
 	statusErr := r.patchStatus(ctx, gwd, obs)
@@ -160,8 +163,8 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		Owns(&corev1.Service{}).
 		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(gatewayOfPod)).
-		// Istio may be installed, or removed, while Portico runs. Metadata is all it needs.
-		WatchesMetadata(&apiextensionsv1.CustomResourceDefinition{}, handler.EnqueueRequestsFromMapFunc(r.istioCRDChanged)).
+		// Istio, or OpenShift's Routes, may arrive while Portico runs. Metadata is all it needs.
+		WatchesMetadata(&apiextensionsv1.CustomResourceDefinition{}, handler.EnqueueRequestsFromMapFunc(r.crdChanged)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("gatewaydeployment").
 		Build(r)
@@ -169,8 +172,5 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		return err
 	}
 	r.controller = c
-	if r.Mesh.Detect(r.mapper) {
-		return r.watchIstio()
-	}
-	return nil
+	return r.detectAll()
 }

@@ -4,6 +4,7 @@
 package controller
 
 import (
+	routev1 "github.com/openshift/api/route/v1"
 	operatorsv2 "github.com/operator-framework/api/pkg/operators/v2"
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -23,6 +24,7 @@ func NewScheme() *runtime.Scheme {
 	utilruntime.Must(istionetworkingv1.AddToScheme(scheme))
 	utilruntime.Must(istiosecurityv1.AddToScheme(scheme))
 	utilruntime.Must(operatorsv2.AddToScheme(scheme))
+	utilruntime.Must(routev1.Install(scheme))
 	utilruntime.Must(gatewayv1alpha1.AddToScheme(scheme))
 	return scheme
 }

@@ -27,6 +27,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/portico-dev/portico/internal/mesh"
+	"github.com/portico-dev/portico/internal/openshift"
 )
 
 // The integration tests share one real API server (envtest: etcd + kube-apiserver built by
@@ -141,7 +142,8 @@ func runSuite(m *testing.M) int {
 		Recorder:     mgr.GetEventRecorder("portico"),
 		Clock:        clock.RealClock{},
 		DefaultImage: testImage,
-		Mesh:         &mesh.Capability{},
+		Mesh:         mesh.NewCapability(),
+		Routes:       openshift.NewCapability(),
 	}
 	if err := reconciler.SetupWithManager(mgr, 4); err != nil {
 		fmt.Fprintf(os.Stderr, "setting up the controller: %v\n", err)

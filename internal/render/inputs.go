@@ -9,6 +9,7 @@ import (
 	istionetworkingac "istio.io/client-go/pkg/applyconfiguration/networking/v1"
 	istiosecurityac "istio.io/client-go/pkg/applyconfiguration/security/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -35,6 +36,8 @@ type Objects struct {
 	// DestinationRules and PeerAuthentication are Istio's; empty and nil when not asked for.
 	DestinationRules   []*istionetworkingac.DestinationRuleApplyConfiguration
 	PeerAuthentication *istiosecurityac.PeerAuthenticationApplyConfiguration
+	// Route is OpenShift's; nil when not asked for.
+	Route *unstructured.Unstructured
 }
 
 // ownerGVK is the GatewayDeployment's kind, for owner references.
@@ -65,5 +68,9 @@ func Render(in Inputs) (*Objects, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Objects{Deployment: deployment, Service: service, DestinationRules: rules, PeerAuthentication: peerAuthentication}, nil
+	route, err := Route(in)
+	if err != nil {
+		return nil, err
+	}
+	return &Objects{Deployment: deployment, Service: service, DestinationRules: rules, PeerAuthentication: peerAuthentication, Route: route}, nil
 }

@@ -69,6 +69,11 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 				},
 			}
 		}),
+		"route-passthrough": defaulted("routed", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Service.Type = gatewayv1alpha1.ServiceTypeClusterIP
+			s.Route = &gatewayv1alpha1.RouteSpec{Host: "api.example.com", Termination: gatewayv1alpha1.RouteTerminationPassthrough,
+				InsecureEdgeTerminationPolicy: "Redirect"}
+		}),
 		"mesh-mtls-disabled": defaulted("plain", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.Mesh = &gatewayv1alpha1.MeshSpec{
 				SidecarInjection: gatewayv1alpha1.SidecarInjectionDisabled,
@@ -143,6 +148,9 @@ func TestGolden(t *testing.T) {
 			}
 			if objs.PeerAuthentication != nil {
 				all = append(all, objs.PeerAuthentication)
+			}
+			if objs.Route != nil {
+				all = append(all, objs.Route.Object)
 			}
 			for _, obj := range all {
 				y, err := yaml.Marshal(obj)

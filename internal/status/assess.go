@@ -15,8 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	routev1 "github.com/openshift/api/route/v1"
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/mesh"
+	"github.com/portico-dev/portico/internal/openshift"
 	"github.com/portico-dev/portico/internal/render"
 )
 
@@ -31,6 +33,16 @@ type Observed struct {
 	ApplyError error
 	// Mesh is what the reconcile found and did for the mesh.
 	Mesh MeshObserved
+	// Route is what the reconcile found of the OpenShift Route.
+	Route RouteObserved
+}
+
+// RouteObserved is the Route part of Observed.
+type RouteObserved struct {
+	// OpenShift tells whether the API server serves Routes.
+	OpenShift bool
+	// Route as the API server last showed it; nil when there is none (yet).
+	Route *routev1.Route
 }
 
 // MeshObserved is the mesh part of Observed.
@@ -64,15 +76,29 @@ func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Tim
 	progressing := progressingCondition(obs.Deployment, desired)
 	degraded := degradedCondition(obs)
 	conditions := []metav1.Condition{available, progressing, degraded}
-	var meshReady *metav1.Condition
+	// The optional parts, when asked for, each have a condition; the first that failed
+	// makes Ready False.
+	var optionalFailed *metav1.Condition
+	optional := func(c metav1.Condition) {
+		conditions = append(conditions, c)
+		if optionalFailed == nil && c.Status == metav1.ConditionFalse {
+			optionalFailed = &c
+		}
+	}
 	if render.MeshRequested(gwd) {
 		c, summary := meshCondition(gwd, obs)
-		meshReady, st.Mesh = &c, summary
-		conditions = append(conditions, c)
+		st.Mesh = summary
+		optional(c)
 	} else {
 		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionMeshReady)
 	}
-	ready := readyCondition(gwd, obs, desired, available, degraded, meshReady)
+	if gwd.Spec.Route != nil {
+		optional(routeCondition(gwd, obs.Route))
+		st.Addresses = append(routeAddresses(obs.Route.Route), st.Addresses...)
+	} else {
+		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionRouteAdmitted)
+	}
+	ready := readyCondition(gwd, obs, desired, available, degraded, optionalFailed)
 	for _, c := range append([]metav1.Condition{ready}, conditions...) {
 		c.ObservedGeneration = gwd.Generation
 		setCondition(&st.Conditions, c, now)
@@ -118,6 +144,57 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 		c.Message += "."
 	}
 	return c, summary
+}
+
+// routeCondition reads the routers' verdicts from the Route's status.
+func routeCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs RouteObserved) metav1.Condition {
+	c := metav1.Condition{Type: gatewayv1alpha1.ConditionRouteAdmitted}
+	if !obs.OpenShift {
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonNotOpenShift, openshift.NotOpenShiftHint
+		return c
+	}
+	if obs.Route != nil {
+		for _, ing := range obs.Route.Status.Ingress {
+			for _, cond := range ing.Conditions {
+				if cond.Type != routev1.RouteAdmitted {
+					continue
+				}
+				if cond.Status == corev1.ConditionTrue {
+					c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonRouteAdmitted
+					c.Message = fmt.Sprintf("Route %s is admitted by router %s at host %s.", obs.Route.Name, ing.RouterName, ing.Host)
+					return c
+				}
+				if cond.Status == corev1.ConditionFalse {
+					c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonRouteRejected
+					c.Message = fmt.Sprintf("Router %s rejected Route %s: %s: %s", ing.RouterName, obs.Route.Name, cond.Reason, cond.Message)
+				}
+			}
+		}
+		if c.Status == metav1.ConditionFalse {
+			return c
+		}
+	}
+	c.Status, c.Reason = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling
+	c.Message = fmt.Sprintf("Waiting for a router to admit Route %s.", gwd.Name)
+	return c
+}
+
+// routeAddresses are the hosts routers admitted the Route at.
+func routeAddresses(route *routev1.Route) []gatewayv1alpha1.GatewayAddress {
+	if route == nil {
+		return nil
+	}
+	var out []gatewayv1alpha1.GatewayAddress
+	seen := map[string]bool{}
+	for _, ing := range route.Status.Ingress {
+		for _, cond := range ing.Conditions {
+			if cond.Type == routev1.RouteAdmitted && cond.Status == corev1.ConditionTrue && ing.Host != "" && !seen[ing.Host] {
+				seen[ing.Host] = true
+				out = append(out, gatewayv1alpha1.GatewayAddress{Type: gatewayv1alpha1.AddressTypeHostname, Value: ing.Host})
+			}
+		}
+	}
+	return out
 }
 
 func podReady(pod *corev1.Pod) bool {
@@ -227,8 +304,9 @@ func degradedCondition(obs Observed) metav1.Condition {
 	return c
 }
 
-// readyCondition summarises: Degraded wins, then Available, then the Service, then the mesh.
-func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desired int32, available, degraded metav1.Condition, meshReady *metav1.Condition) metav1.Condition {
+// readyCondition summarises: Degraded wins, then Available, then the Service, then the
+// optional parts (mesh, Route), given as the first of them that failed.
+func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desired int32, available, degraded metav1.Condition, optionalFailed *metav1.Condition) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionReady}
 	switch {
 	case degraded.Status == metav1.ConditionTrue:
@@ -241,8 +319,8 @@ func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desire
 	case obs.Service == nil:
 		c.Status, c.Reason = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling
 		c.Message = fmt.Sprintf("Waiting for Service %s to be created.", gwd.Name)
-	case meshReady != nil && meshReady.Status != metav1.ConditionTrue:
-		c.Status, c.Reason, c.Message = metav1.ConditionFalse, meshReady.Reason, meshReady.Message
+	case optionalFailed != nil:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, optionalFailed.Reason, optionalFailed.Message
 	case desired == 0:
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonReady, "Scaled to 0 replicas."
 	default:

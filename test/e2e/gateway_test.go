@@ -284,4 +284,3 @@ func TestLeaderElectionFailover(t *testing.T) {
 	g.Expect(standby.applied(ns, "after")).To(BeTrue())
 	g.Expect(took).To(BeNumerically("<=", lease+5*time.Second))
 }
-

@@ -1,0 +1,49 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	routev1 "github.com/openshift/api/route/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/render"
+	"github.com/portico-dev/portico/internal/status"
+)
+
+// +kubebuilder:rbac:groups=route.openshift.io,resources=routes,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=route.openshift.io,resources=routes/custom-host,verbs=create
+
+func routeObjects() []client.Object { return []client.Object{&routev1.Route{}} }
+
+// applyRoute writes the Route gwd asks for, or removes the one it no longer does. Where
+// Routes do not exist it does nothing: the status says why.
+func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects) (obs status.RouteObserved, requeueAfter time.Duration, err error) {
+	if gwd.Spec.Route != nil {
+		if requeueAfter, err = r.detectArriving(ctx, r.Routes); err != nil {
+			return obs, 0, err
+		}
+	}
+	obs.OpenShift = r.Routes.Available()
+	if !obs.OpenShift {
+		return obs, requeueAfter, nil
+	}
+	wanted := map[string]bool{}
+	var applyErr error
+	if desired.Route != nil {
+		wanted[desired.Route.GetName()] = true
+		route := &routev1.Route{}
+		applyErr = applyIfChanged(ctx, r, gwd, "Route", desired.Route.GetName(), route, desired.Route,
+			liveFields[*routev1.Route, unstructured.Unstructured], nil)
+		if found(route) {
+			obs.Route = route
+		}
+	}
+	return obs, 0, errors.Join(applyErr, r.prune(ctx, gwd, render.ComponentRoute, wanted, &routev1.RouteList{}))
+}

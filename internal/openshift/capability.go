@@ -1,0 +1,25 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package openshift holds what Portico knows of OpenShift: its Route kind.
+package openshift
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/portico-dev/portico/internal/capability"
+)
+
+// NewCapability tracks OpenShift's Route kind; a cluster that serves it is OpenShift (or
+// has its router installed).
+func NewCapability() *capability.Capability {
+	return &capability.Capability{
+		Kinds:    []schema.GroupVersionKind{{Group: "route.openshift.io", Version: "v1", Kind: "Route"}},
+		CRDNames: map[string]bool{"routes.route.openshift.io": true},
+	}
+}
+
+// NotOpenShiftHint is the message for a GatewayDeployment that asks for a Route elsewhere.
+const NotOpenShiftHint = "This cluster does not serve OpenShift Routes (route.openshift.io/v1), " +
+	"so spec.route cannot take effect: remove it, and expose the gateway with spec.service.type " +
+	"LoadBalancer or an Ingress instead."
