@@ -19,6 +19,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )
@@ -86,8 +88,19 @@ func Verdict(gateways []gatewayv1alpha1.GatewayDeployment) metav1.Condition {
 		Message: fmt.Sprintf("%d GatewayDeployments are rolling out: %s.", len(busy), strings.Join(shown, ", "))}
 }
 
-// SetupWithManager registers the reporter. One worker: every reconcile judges them all.
+// SetupWithManager registers the reporter. One worker: every reconcile judges them all. It
+// also states the verdict once at start: OLM reads a missing condition as opting out, and
+// with no GatewayDeployment there would be no event to state it.
 func (r *UpgradeableReporter) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		if _, err := r.Reconcile(ctx, ctrl.Request{}); err != nil {
+			// Not fatal: the next GatewayDeployment event tries again.
+			log.FromContext(ctx).Error(err, "stating OLM's Upgradeable condition at start")
+		}
+		return nil
+	})); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&gatewayv1alpha1.GatewayDeployment{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).

@@ -109,11 +109,12 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 		g.Expect(k8s.Status().Update(ctx, gwd)).To(Succeed())
 	}
 
-	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "edge"}}
-	g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
+	// Stated at start, before any GatewayDeployment exists.
 	g.Eventually(func(g Gomega) {
 		g.Expect(upgradeable(g).Status).To(Equal(metav1.ConditionTrue))
 	}, 15*time.Second, 50*time.Millisecond).Should(Succeed())
+	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "edge"}}
+	g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
 
 	progressing(gwd, metav1.ConditionTrue)
 	g.Eventually(func(g Gomega) {
