@@ -30,13 +30,15 @@ const FieldManager = "portico"
 // found tells whether a Get filled obj in.
 func found(obj client.Object) bool { return obj.GetUID() != "" }
 
-// applyIfChanged reads the child into cached and applies desired unless the fields Portico
-// owns on it already hold every desired value. After an apply, cached holds the API server's
-// answer, not the cache's now stale copy: a status judged from the stale copy would call a
-// rollout that just began complete. Looking only at Portico's own managed fields
-// leaves fields others own alone and still catches drift: someone else's edit moves a field's
-// ownership away from Portico, and it goes missing from what Portico owns. repair, if set,
-// runs before an apply to an existing object.
+// applyIfChanged reads the child into cached and applies desired unless the fields extract
+// gives (Portico's managed fields; the live object for kinds without Extract functions)
+// already hold every desired value.
+//
+// Comparing Portico's own fields leaves fields others own alone and still catches drift:
+// someone else's edit moves a field's ownership away from Portico, and it goes missing.
+// repair, if set, runs before an apply to an existing object. After an apply, cached holds
+// the API server's answer, not the cache's now stale copy: a status judged from the stale
+// copy would call a rollout that just began complete.
 func applyIfChanged[O client.Object, A any](
 	ctx context.Context, r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment,
 	kind, name string, cached O, desired A, extract func(O, string) (A, error),

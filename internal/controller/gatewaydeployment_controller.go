@@ -85,25 +85,27 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err != nil {
 		return ctrl.Result{}, errors.Join(err, r.patchStatus(ctx, gwd, status.Observed{ApplyError: err}))
 	}
-	obs := r.applyChildren(ctx, gwd, desired)
-	var meshErr error
+	var obs status.Observed
 	var requeueAfter time.Duration
-	obs.Mesh, requeueAfter, meshErr = r.applyMesh(ctx, gwd, desired)
-	var routeErr error
-	var routeRequeue time.Duration
-	obs.Route, routeRequeue, routeErr = r.applyRoute(ctx, gwd, desired)
-	requeueAfter = max(requeueAfter, routeRequeue)
-	obs.ApplyError = errors.Join(obs.ApplyError, meshErr, routeErr)
+	var errs []error
+	for _, step := range []applyStep{r.applyChildren, r.applyMesh, r.applyRoute} {
+		after, err := step(ctx, gwd, desired, &obs)
+		requeueAfter = max(requeueAfter, after)
+		errs = append(errs, err)
+	}
+	obs.ApplyError = errors.Join(errs...)
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
 	statusErr := r.patchStatus(ctx, gwd, obs)
 	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, statusErr)
 }
 
-// applyChildren applies the Deployment and the Service and returns what it knows of them.
-func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects) status.Observed {
-	var obs status.Observed
+// applyStep writes one part of the desired children and records what it saw in obs. It may
+// ask to be run again after a while (an optional capability arriving).
+type applyStep func(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, obs *status.Observed) (time.Duration, error)
 
+// applyChildren applies the Deployment and the Service.
+func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, obs *status.Observed) (time.Duration, error) {
 	deployment := &appsv1.Deployment{}
 	depErr := applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, appsv1ac.ExtractDeployment, nil)
 	if found(deployment) {
@@ -114,8 +116,7 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 	if found(service) {
 		obs.Service = service
 	}
-	obs.ApplyError = errors.Join(depErr, svcErr)
-	return obs
+	return 0, errors.Join(depErr, svcErr)
 }
 
 // observePods lists the gateway's pods from the cache.

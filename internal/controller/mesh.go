@@ -29,15 +29,16 @@ func meshObjects() []client.Object {
 // applyMesh writes the Istio objects gwd asks for and removes those it no longer does. It
 // does nothing while Istio is not installed: there is nothing Portico could own then. It
 // asks to be called again after requeueAfter when Istio is arriving.
-func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects) (obs status.MeshObserved, requeueAfter time.Duration, err error) {
+func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, observed *status.Observed) (requeueAfter time.Duration, err error) {
 	if render.MeshRequested(gwd) {
 		if requeueAfter, err = r.detectArriving(ctx, r.Mesh); err != nil {
-			return obs, 0, err
+			return 0, err
 		}
 	}
+	obs := &observed.Mesh
 	obs.IstioInstalled = r.Mesh.Available()
 	if !obs.IstioInstalled {
-		return obs, requeueAfter, nil
+		return requeueAfter, nil
 	}
 	var errs []error
 	wanted := map[string]bool{}
@@ -60,5 +61,5 @@ func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewa
 	errs = append(errs,
 		r.prune(ctx, gwd, render.ComponentMesh, wanted, &istionetworkingv1.DestinationRuleList{}),
 		r.prune(ctx, gwd, render.ComponentMesh, wanted, &istiosecurityv1.PeerAuthenticationList{}))
-	return obs, 0, errors.Join(errs...)
+	return 0, errors.Join(errs...)
 }

@@ -24,15 +24,16 @@ func routeObjects() []client.Object { return []client.Object{&routev1.Route{}} }
 
 // applyRoute writes the Route gwd asks for, or removes the one it no longer does. Where
 // Routes do not exist it does nothing: the status says why.
-func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects) (obs status.RouteObserved, requeueAfter time.Duration, err error) {
+func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, observed *status.Observed) (requeueAfter time.Duration, err error) {
 	if gwd.Spec.Route != nil {
 		if requeueAfter, err = r.detectArriving(ctx, r.Routes); err != nil {
-			return obs, 0, err
+			return 0, err
 		}
 	}
+	obs := &observed.Route
 	obs.OpenShift = r.Routes.Available()
 	if !obs.OpenShift {
-		return obs, requeueAfter, nil
+		return requeueAfter, nil
 	}
 	wanted := map[string]bool{}
 	var applyErr error
@@ -45,5 +46,5 @@ func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatew
 			obs.Route = route
 		}
 	}
-	return obs, 0, errors.Join(applyErr, r.prune(ctx, gwd, render.ComponentRoute, wanted, &routev1.RouteList{}))
+	return 0, errors.Join(applyErr, r.prune(ctx, gwd, render.ComponentRoute, wanted, &routev1.RouteList{}))
 }
