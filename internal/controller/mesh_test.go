@@ -5,9 +5,6 @@ package controller
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,16 +22,12 @@ import (
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
+	"github.com/portico-dev/portico/internal/testutil"
 )
 
 // istioCRDs is the file of Istio's real CRDs that ships in the istio.io/api module.
 func istioCRDs(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/api").Output()
-	if err != nil {
-		t.Fatalf("locating istio.io/api: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "kubernetes", "customresourcedefinitions.gen.yaml")
+	return testutil.ModuleFile(t, "istio.io/api", "kubernetes", "customresourcedefinitions.gen.yaml")
 }
 
 func meshLists(t *testing.T, ns string) (*istionetworkingv1.DestinationRuleList, *istiosecurityv1.PeerAuthenticationList) {

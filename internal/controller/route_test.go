@@ -5,9 +5,6 @@ package controller
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -21,16 +18,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/testutil"
 )
 
 // routeCRD is OpenShift's Route CRD, from the openshift/api module.
 func routeCRD(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/openshift/api").Output()
-	if err != nil {
-		t.Fatalf("locating github.com/openshift/api: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "route", "v1", "zz_generated.crd-manifests", "routes.crd.yaml")
+	return testutil.ModuleFile(t, "github.com/openshift/api", "route", "v1", "zz_generated.crd-manifests", "routes.crd.yaml")
 }
 
 // admit plays OpenShift's router, which envtest does not run.

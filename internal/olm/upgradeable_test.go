@@ -6,9 +6,7 @@ package olm
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/controller"
+	"github.com/portico-dev/portico/internal/testutil"
 )
 
 // operatorCondition does what operator-lib's condition does, for an OperatorCondition whose
@@ -72,11 +71,9 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Fatal("KUBEBUILDER_ASSETS is not set: run the tests with 'make test'")
 	}
-	apiDir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/operator-framework/api").Output()
-	g.Expect(err).NotTo(HaveOccurred())
 	env := &envtest.Environment{CRDDirectoryPaths: []string{
 		filepath.Join("..", "..", "config", "crd", "bases"),
-		filepath.Join(strings.TrimSpace(string(apiDir)), "crds", "operators.coreos.com_operatorconditions.yaml"),
+		testutil.ModuleFile(t, "github.com/operator-framework/api", "crds", "operators.coreos.com_operatorconditions.yaml"),
 	}, ErrorIfCRDPathMissing: true}
 	cfg, err := env.Start()
 	g.Expect(err).NotTo(HaveOccurred())

@@ -112,14 +112,18 @@ func DestinationRules(in Inputs) ([]*istionetworkingac.DestinationRuleApplyConfi
 
 	var rules []*istionetworkingac.DestinationRuleApplyConfiguration
 	for _, host := range m.MTLS.UpstreamHosts {
-		rules = append(rules, destinationRule(gwd, UpstreamDestinationRuleName(gwd.Name, host), &networkingv1alpha3.DestinationRule{
+		rule, err := destinationRule(gwd, UpstreamDestinationRuleName(gwd.Name, host), &networkingv1alpha3.DestinationRule{
 			Host: host,
 			// Only this namespace, and only the gateway's pods: other teams' traffic to the same
 			// host keeps whatever rules they have.
 			ExportTo:         []string{"."},
 			WorkloadSelector: &typev1beta1.WorkloadSelector{MatchLabels: SelectorLabels(gwd)},
 			TrafficPolicy:    &networkingv1alpha3.TrafficPolicy{Tls: &networkingv1alpha3.ClientTLSSettings{Mode: tlsMode}},
-		}))
+		})
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, rule)
 	}
 
 	// The gateway's sidecar does not intercept the proxy ports, so an in-mesh caller must not
@@ -131,11 +135,15 @@ func DestinationRules(in Inputs) ([]*istionetworkingac.DestinationRuleApplyConfi
 			Tls:  &networkingv1alpha3.ClientTLSSettings{Mode: networkingv1alpha3.ClientTLSSettings_DISABLE},
 		})
 	}
-	rules = append(rules, destinationRule(gwd, gwd.Name+"-gateway", &networkingv1alpha3.DestinationRule{
+	own, err := destinationRule(gwd, gwd.Name+"-gateway", &networkingv1alpha3.DestinationRule{
 		Host:          gwd.Name,
 		ExportTo:      []string{"."},
 		TrafficPolicy: &networkingv1alpha3.TrafficPolicy{PortLevelSettings: ports},
-	}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	rules = append(rules, own)
 	for _, r := range rules {
 		if err := stampSpecHash(r, r.WithAnnotations); err != nil {
 			return nil, err
@@ -150,13 +158,17 @@ func UpstreamDestinationRuleName(gwdName, host string) string {
 	return gwdName + "-upstream-" + hex.EncodeToString(sum[:5])
 }
 
-func destinationRule(gwd *gatewayv1alpha1.GatewayDeployment, name string, spec *networkingv1alpha3.DestinationRule) *istionetworkingac.DestinationRuleApplyConfiguration {
+func destinationRule(gwd *gatewayv1alpha1.GatewayDeployment, name string, spec *networkingv1alpha3.DestinationRule) (*istionetworkingac.DestinationRuleApplyConfiguration, error) {
+	owner, err := istioOwnerReference(gwd)
+	if err != nil {
+		return nil, err
+	}
 	dr := istionetworkingac.DestinationRule(name, gwd.Namespace).
 		WithLabels(Labels(gwd, ComponentMesh)).
-		WithOwnerReferences(istioOwnerReference(gwd))
+		WithOwnerReferences(owner)
 	// Set, not WithSpec: that copies the proto message, lock and all.
 	dr.Spec = spec
-	return dr
+	return dr, nil
 }
 
 // PeerAuthentication is STRICT mTLS for the gateway pods' mesh-facing ports and PERMISSIVE
@@ -171,9 +183,13 @@ func PeerAuthentication(in Inputs) (*istiosecurityac.PeerAuthenticationApplyConf
 	for _, p := range gwd.Spec.Service.Ports {
 		public[uint32(p.TargetPort)] = &securityv1beta1.PeerAuthentication_MutualTLS{Mode: securityv1beta1.PeerAuthentication_MutualTLS_PERMISSIVE}
 	}
+	owner, err := istioOwnerReference(gwd)
+	if err != nil {
+		return nil, err
+	}
 	pa := istiosecurityac.PeerAuthentication(gwd.Name, gwd.Namespace).
 		WithLabels(Labels(gwd, ComponentMesh)).
-		WithOwnerReferences(istioOwnerReference(gwd))
+		WithOwnerReferences(owner)
 	pa.Spec = &securityv1beta1.PeerAuthentication{
 		Selector:      &typev1beta1.WorkloadSelector{MatchLabels: SelectorLabels(gwd)},
 		Mtls:          &securityv1beta1.PeerAuthentication_MutualTLS{Mode: securityv1beta1.PeerAuthentication_MutualTLS_STRICT},
@@ -185,12 +201,7 @@ func PeerAuthentication(in Inputs) (*istiosecurityac.PeerAuthenticationApplyConf
 	return pa, nil
 }
 
-func istioOwnerReference(gwd *gatewayv1alpha1.GatewayDeployment) *istiometaac.OwnerReferenceApplyConfiguration {
-	return istiometaac.OwnerReference().
-		WithAPIVersion(ownerGVK.GroupVersion().String()).
-		WithKind(ownerGVK.Kind).
-		WithName(gwd.Name).
-		WithUID(gwd.UID).
-		WithController(true).
-		WithBlockOwnerDeletion(true)
+// istioOwnerReference is ownerReference in the type Istio's apply configurations take.
+func istioOwnerReference(gwd *gatewayv1alpha1.GatewayDeployment) (*istiometaac.OwnerReferenceApplyConfiguration, error) {
+	return convert[istiometaac.OwnerReferenceApplyConfiguration](ownerReference(gwd))
 }

@@ -36,9 +36,9 @@ func Route(in Inputs) (*unstructured.Unstructured, error) {
 		}
 		spec["tls"] = tls
 	}
-	owner := map[string]any{
-		"apiVersion": ownerGVK.GroupVersion().String(), "kind": ownerGVK.Kind, "name": gwd.Name,
-		"uid": string(gwd.UID), "controller": true, "blockOwnerDeletion": true,
+	owner, err := convert[map[string]any](ownerReference(gwd))
+	if err != nil {
+		return nil, err
 	}
 	labels := map[string]any{}
 	for k, v := range Labels(gwd, ComponentRoute) {
@@ -49,7 +49,7 @@ func Route(in Inputs) (*unstructured.Unstructured, error) {
 		"kind":       "Route",
 		"metadata": map[string]any{
 			"name": gwd.Name, "namespace": gwd.Namespace, "labels": labels,
-			"ownerReferences": []any{owner},
+			"ownerReferences": []any{*owner},
 		},
 		"spec": spec,
 	}}

@@ -5,8 +5,6 @@ package e2e
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/testutil"
 )
 
 // Istio's CRDs without istiod: Portico writes its objects, and reports honestly that no
@@ -25,9 +24,7 @@ import (
 func TestMeshWithoutAnInjector(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/api").Output()
-	g.Expect(err).NotTo(HaveOccurred())
-	crds := filepath.Join(strings.TrimSpace(string(dir)), "kubernetes", "customresourcedefinitions.gen.yaml")
+	crds := testutil.ModuleFile(t, "istio.io/api", "kubernetes", "customresourcedefinitions.gen.yaml")
 	mustKubectl(t, "apply", "--server-side", "--force-conflicts", "-f", crds)
 	mustKubectl(t, "wait", "--for=condition=Established", "crd/destinationrules.networking.istio.io", "crd/peerauthentications.security.istio.io")
 
