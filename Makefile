@@ -102,6 +102,12 @@ test-e2e: ## End-to-end tests: the operator binary against a local cluster of th
 	KUBECONFIG="$$($(E2E_CLUSTER) hack/cluster.sh kubeconfig)" PORTICO_BIN_DIR="$$(hack/testbin.sh cluster)" \
 		go test ./test/e2e -count=1 -timeout 20m $(TESTFLAGS)
 
+##@ Performance
+
+.PHONY: bench
+bench: manifests ## Benchmark against the local cluster's floor (BENCH_N=100,500 BENCH_REST=120s); writes docs/benchmarks/.
+	go run ./hack/bench -n $${BENCH_N:-100,500} -rest $${BENCH_REST:-120s}
+
 ##@ OLM
 
 VERSION ?= 0.1.0

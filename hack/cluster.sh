@@ -6,7 +6,9 @@
 #   hack/cluster.sh up | down | kubeconfig | status
 #
 # State lives under .cluster/ in the checkout (git-ignored); ~/.kube/config is never touched.
-# CLUSTER_NAME picks the cluster (default portico; the e2e suite uses its own).
+# CLUSTER_NAME picks the cluster (default portico; the e2e suite uses its own), CLUSTER_NODES
+# the number of fake nodes; CLUSTER_EXTRA_ARGS and CLUSTER_NODE_ARGS pass extra flags to
+# kwokctl's create and node scaling (the benchmark widens CIDRs and node capacity).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +43,12 @@ delete_cluster() {
   mkdir -p "$KWOK_WORKDIR"
   touch "$scratch_kubeconfig"
   kwokctl delete cluster --kubeconfig "$scratch_kubeconfig"
+  # Its processes take a moment to exit; a new cluster may want the same ports.
+  for _ in $(seq 1 100); do
+    pgrep -f "$KWOK_WORKDIR/clusters/$name/" >/dev/null || return 0
+    sleep 0.1
+  done
+  pkill -9 -f "$KWOK_WORKDIR/clusters/$name/" || true
 }
 
 healthy() { [ -f "$kubeconfig" ] && kubectl get --raw /readyz >/dev/null 2>&1; }
@@ -71,7 +79,8 @@ up() {
   local have
   have=$(kubectl get nodes --no-headers 2>/dev/null | wc -l)
   if [ "$have" -lt "$nodes" ]; then
-    kwokctl scale node --replicas "$nodes"
+    # shellcheck disable=SC2086 # CLUSTER_NODE_ARGS holds several --param flags
+    kwokctl scale node --replicas "$nodes" ${CLUSTER_NODE_ARGS:-}
   fi
   kubectl wait --for=condition=Ready nodes --all --timeout=120s >/dev/null
   echo "cluster $name is up: $nodes nodes; KUBECONFIG=$kubeconfig"

@@ -1,0 +1,481 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Command bench measures Portico against the local cluster's own floor (make bench).
+//
+// For each N, on a fresh kwok cluster each time:
+//   - floor: a bare client creates the children Portico would create for N gateways (rendered
+//     by Portico's own builders), 16 at a time with no client-side throttling, and waits until
+//     every Deployment is available;
+//   - operator: the operator binary runs as a process; N GatewayDeployments are created the
+//     same way, and the bench waits until all are Ready=True, then watches the cluster at rest.
+//
+// It writes a markdown table and a PNG plot under docs/benchmarks/.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/controller"
+	"github.com/portico-dev/portico/internal/render"
+)
+
+const (
+	clusterName = "portico-bench"
+	namespace   = "bench"
+	parallel    = 16
+	poll        = 100 * time.Millisecond
+)
+
+type sample struct {
+	at    time.Duration
+	ready int
+}
+
+type run struct {
+	total      time.Duration
+	firstReady time.Duration
+	timeline   []sample
+}
+
+type operatorRun struct {
+	run
+	peakRSSKiB     int64
+	cpuSeconds     float64
+	requests       map[string]float64 // by HTTP method, creation to all Ready
+	restRequests   map[string]float64 // by HTTP method, during the rest period
+	restRVChanges  int                // objects in the namespace whose resourceVersion changed at rest
+	firstLatencies []time.Duration
+}
+
+func main() {
+	sizes := flag.String("n", "100,500", "comma-separated numbers of GatewayDeployments")
+	rest := flag.Duration("rest", 120*time.Second, "how long to watch the cluster at rest")
+	out := flag.String("out", "docs/benchmarks", "where to write the report")
+	flag.Parse()
+
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fail(err)
+	}
+	manager := filepath.Join(*out, ".manager")
+	must(exec.Command("go", "build", "-o", manager, "./cmd").Run(), "building the operator")
+	defer os.Remove(manager)
+
+	var report strings.Builder
+	header(&report, *sizes, *rest)
+	plots := map[int][2]run{}
+	for _, field := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		must(err, "parsing -n")
+		fmt.Fprintf(os.Stderr, "bench: N=%d floor\n", n)
+		floor := floorRun(n)
+		fmt.Fprintf(os.Stderr, "bench: N=%d operator\n", n)
+		op := portico(n, manager, *rest)
+		table(&report, n, floor, op, *rest)
+		plots[n] = [2]run{floor, op.run}
+	}
+	cluster("down")
+	for n, runs := range plots {
+		name := fmt.Sprintf("ready-over-time-n%d.png", n)
+		must(plot(filepath.Join(*out, name), runs[0], runs[1]), "plotting")
+		fmt.Fprintf(&report, "\n![Ready over time, N=%d: floor (grey) and Portico (blue)](%s)\n", n, name)
+	}
+	must(os.WriteFile(filepath.Join(*out, "README.md"), []byte(report.String()), 0o644), "writing the report")
+	fmt.Print(report.String())
+}
+
+// cluster runs hack/cluster.sh for the bench's own cluster: 5 nodes with room for 1,000 pods
+// each, a service range wide enough for every N, the audit log on.
+func cluster(action string) string {
+	cmd := exec.Command("hack/cluster.sh", action)
+	cmd.Env = append(os.Environ(),
+		"CLUSTER_NAME="+clusterName,
+		"CLUSTER_NODES=5",
+		"CLUSTER_NODE_ARGS=--param .allocatable.pods=1000 --param .podCIDR=\"10.64.0.0/22\"",
+		"CLUSTER_EXTRA_ARGS=--extra-args kube-apiserver=service-cluster-ip-range=10.96.0.0/16",
+	)
+	out, err := cmd.CombinedOutput()
+	if err != nil && action != "down" {
+		fail(fmt.Errorf("cluster %s: %v\n%s", action, err, out))
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func freshCluster() (client.WithWatch, string) {
+	cluster("down")
+	cluster("up")
+	kubeconfig := cluster("kubeconfig")
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	must(err, "reading the kubeconfig")
+	// client-go caches TLS transports by certificate file path, and every fresh cluster
+	// reuses the paths with new certificates: use the contents instead.
+	must(rest.LoadTLSFiles(cfg), "reading the cluster's certificates")
+	cfg.CAFile, cfg.CertFile, cfg.KeyFile = "", "", ""
+	cfg.QPS, cfg.Burst = -1, 0 // no client-side throttling
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: controller.NewScheme()})
+	must(err, "creating a client")
+	must(c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}), "creating the namespace")
+	return c, kubeconfig
+}
+
+// gateway is the GatewayDeployment both runs use, as the API server would default it.
+func gateway(i int) *gatewayv1alpha1.GatewayDeployment {
+	return &gatewayv1alpha1.GatewayDeployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: gatewayv1alpha1.GroupVersion.String(), Kind: "GatewayDeployment"},
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("gw-%04d", i), Namespace: namespace},
+		Spec: gatewayv1alpha1.GatewayDeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Service: gatewayv1alpha1.ServiceSpec{Type: gatewayv1alpha1.ServiceTypeClusterIP, Ports: []gatewayv1alpha1.ServicePort{
+				{Name: "http", Port: 80, TargetPort: 8000, Protocol: gatewayv1alpha1.ListenerProtocolHTTP},
+				{Name: "https", Port: 443, TargetPort: 8443, Protocol: gatewayv1alpha1.ListenerProtocolHTTPS},
+			}},
+		},
+	}
+}
+
+// createAll runs create(i) for i in [0, n), parallel at a time, and returns when each began.
+func createAll(n int, create func(i int) error) []time.Time {
+	started := make([]time.Time, n)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				started[i] = time.Now()
+				must(create(i), "creating")
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return started
+}
+
+func floorRun(n int) run {
+	c, _ := freshCluster()
+	ctx := context.Background()
+	start := time.Now()
+	createAll(n, func(i int) error {
+		objs, err := render.Render(render.Inputs{GatewayDeployment: gateway(i), DefaultImage: "kong/kong-gateway:3.11"})
+		if err != nil {
+			return err
+		}
+		for _, obj := range []any{objs.Deployment, objs.Service} {
+			u := &unstructured.Unstructured{}
+			raw, _ := json.Marshal(obj)
+			if err := u.UnmarshalJSON(raw); err != nil {
+				return err
+			}
+			// No GatewayDeployment owns them here: an owner reference to none would have the
+			// garbage collector delete them.
+			u.SetOwnerReferences(nil)
+			if err := c.Create(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return waitFor(n, start, func() (int, map[string]time.Time) {
+		list := &appsv1.DeploymentList{}
+		must(c.List(ctx, list, client.InNamespace(namespace)), "listing Deployments")
+		ready := map[string]time.Time{}
+		for _, d := range list.Items {
+			if d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas {
+				ready[d.Name] = time.Now()
+			}
+		}
+		return len(ready), ready
+	}, nil)
+}
+
+// waitFor polls until count() reaches n, recording the timeline and each object's first
+// Ready; started gives creation times for first-Ready latencies.
+func waitFor(n int, start time.Time, count func() (int, map[string]time.Time), started map[string]time.Time) run {
+	var r run
+	seen := map[string]bool{}
+	for {
+		ready, which := count()
+		now := time.Since(start)
+		r.timeline = append(r.timeline, sample{now, ready})
+		for name := range which {
+			if !seen[name] {
+				seen[name] = true
+				if r.firstReady == 0 || (started != nil && which[name].Sub(started[name]) < r.firstReady) {
+					if started != nil {
+						r.firstReady = which[name].Sub(started[name])
+					} else {
+						r.firstReady = now
+					}
+				}
+			}
+		}
+		if ready >= n {
+			r.total = now
+			return r
+		}
+		if now > 20*time.Minute {
+			fail(fmt.Errorf("only %d of %d ready after %s", ready, n, now))
+		}
+		time.Sleep(poll)
+	}
+}
+
+func portico(n int, manager string, rest time.Duration) operatorRun {
+	c, kubeconfig := freshCluster()
+	ctx := context.Background()
+	installCRD(c)
+
+	metricsAddr := freePort()
+	cmd := exec.Command(manager, "--metrics-bind-address="+metricsAddr, "--metrics-secure=false",
+		"--health-probe-bind-address=127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-operator.log"))
+	must(err, "creating the operator log")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	must(cmd.Start(), "starting the operator")
+	defer func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }()
+	waitHTTP("http://" + metricsAddr + "/metrics")
+	before := requests(metricsAddr)
+	cpuBefore := cpuSeconds(cmd.Process.Pid)
+
+	start := time.Now()
+	names := make([]string, n)
+	startedAt := createAll(n, func(i int) error {
+		names[i] = gateway(i).Name
+		return c.Create(ctx, gateway(i))
+	})
+	started := map[string]time.Time{}
+	for i, name := range names {
+		started[name] = startedAt[i]
+	}
+	var op operatorRun
+	op.run = waitFor(n, start, func() (int, map[string]time.Time) {
+		list := &gatewayv1alpha1.GatewayDeploymentList{}
+		must(c.List(ctx, list, client.InNamespace(namespace)), "listing GatewayDeployments")
+		ready := map[string]time.Time{}
+		for i := range list.Items {
+			if meta.IsStatusConditionTrue(list.Items[i].Status.Conditions, gatewayv1alpha1.ConditionReady) {
+				ready[list.Items[i].Name] = time.Now()
+			}
+		}
+		return len(ready), ready
+	}, started)
+	op.requests = diff(requests(metricsAddr), before)
+	op.cpuSeconds = cpuSeconds(cmd.Process.Pid) - cpuBefore
+
+	// At rest: nothing should be written, nothing asked.
+	versions := resourceVersions(c)
+	restStart := requests(metricsAddr)
+	time.Sleep(rest)
+	op.restRequests = diff(requests(metricsAddr), restStart)
+	after := resourceVersions(c)
+	for k, v := range after {
+		if versions[k] != v {
+			op.restRVChanges++
+		}
+	}
+	op.peakRSSKiB = peakRSS(cmd.Process.Pid)
+	return op
+}
+
+func installCRD(c client.Client) {
+	raw, err := os.ReadFile("config/crd/bases/gateway.portico.dev_gatewaydeployments.yaml")
+	must(err, "reading the CRD")
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	must(yaml.Unmarshal(raw, crd), "decoding the CRD")
+	ctx := context.Background()
+	must(c.Create(ctx, crd), "installing the CRD")
+	for range 100 {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(crd), crd); err == nil {
+			for _, cond := range crd.Status.Conditions {
+				if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
+					time.Sleep(time.Second) // and in discovery
+					return
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fail(fmt.Errorf("the CRD never became established"))
+}
+
+func resourceVersions(c client.Client) map[string]string {
+	out := map[string]string{}
+	lists := []client.ObjectList{&gatewayv1alpha1.GatewayDeploymentList{}, &appsv1.DeploymentList{}, &corev1.ServiceList{}, &corev1.PodList{}, &appsv1.ReplicaSetList{}}
+	for _, list := range lists {
+		must(c.List(context.Background(), list, client.InNamespace(namespace)), "listing")
+		items, _ := meta.ExtractList(list)
+		for _, item := range items {
+			obj := item.(client.Object)
+			out[fmt.Sprintf("%T/%s", list, obj.GetName())] = obj.GetResourceVersion()
+		}
+	}
+	return out
+}
+
+// requests reads the operator's rest_client_requests_total, summed by method.
+func requests(addr string) map[string]float64 {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	must(err, "reading the operator's metrics")
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if !strings.HasPrefix(line, "rest_client_requests_total{") {
+			continue
+		}
+		i := strings.Index(line, `method="`)
+		if i < 0 {
+			continue
+		}
+		method := line[i+len(`method="`):]
+		method = method[:strings.Index(method, `"`)]
+		v, _ := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+		out[method] += v
+	}
+	return out
+}
+
+func diff(after, before map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+func peakRSS(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	must(err, "reading the operator's status")
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			return v
+		}
+	}
+	return 0
+}
+
+func cpuSeconds(pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	must(err, "reading the operator's CPU time")
+	f := strings.Fields(string(raw[strings.LastIndex(string(raw), ")")+2:]))
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ
+}
+
+func freePort() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err, "finding a free port")
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitHTTP(url string) {
+	for range 100 {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fail(fmt.Errorf("%s never answered", url))
+}
+
+func header(b *strings.Builder, sizes string, rest time.Duration) {
+	commit, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	cpu := "unknown CPU"
+	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+				break
+			}
+		}
+	}
+	fmt.Fprintf(b, "# Portico benchmark\n\n%s, %d cores (%s), %s/%s, commit %s.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(commit)))
+	fmt.Fprintf(b, "Command: `go run ./hack/bench -n %s -rest %s` (make bench). Each run on a fresh local kwok cluster "+
+		"(5 nodes, 1,000 pods each); the floor is a bare client creating the same children, 16 at a time, unthrottled.\n\n", sizes, rest)
+	b.WriteString("| N | floor: all available | Portico: all Ready | ratio (target ≤ 1.2) | first Ready after creation (target ≤ 2 s) " +
+		"| API requests per gateway, creation to Ready (target ≤ 4) | peak RSS | CPU | at rest: requests / changed objects (target 0 / 0) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+}
+
+func table(b *strings.Builder, n int, floor run, op operatorRun, rest time.Duration) {
+	ratio := op.total.Seconds() / floor.total.Seconds()
+	var total float64
+	var methods []string
+	for m, v := range op.requests {
+		total += v
+		methods = append(methods, fmt.Sprintf("%s %.0f", m, v))
+	}
+	sort.Strings(methods)
+	var restTotal float64
+	for _, v := range op.restRequests {
+		restTotal += v
+	}
+	mark := func(ok bool) string {
+		if ok {
+			return "pass"
+		}
+		return "FAIL"
+	}
+	fmt.Fprintf(b, "| %d | %.1f s | %.1f s | %.2f %s | %.2f s %s | %.1f %s (%s) | %.0f MiB | %.1f s | %.0f / %d in %s %s |\n",
+		n, floor.total.Seconds(), op.total.Seconds(), ratio, mark(ratio <= 1.2),
+		op.firstReady.Seconds(), mark(op.firstReady <= 2*time.Second),
+		total/float64(n), mark(total/float64(n) <= 4), strings.Join(methods, ", "),
+		float64(op.peakRSSKiB)/1024, op.cpuSeconds, restTotal, op.restRVChanges, rest, mark(restTotal == 0 && op.restRVChanges == 0))
+}
+
+func must(err error, what string) {
+	if err != nil {
+		fail(fmt.Errorf("%s: %w", what, err))
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	cluster("down")
+	os.Exit(1)
+}
