@@ -248,6 +248,14 @@ type PodOverrides struct {
 	// +kubebuilder:validation:MaxLength=253
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
+	// runAsUser runs the gateway container as this UID. Leave it unset on OpenShift, whose
+	// restricted-v2 policy assigns one. Set it on clusters that assign none when the image
+	// declares a named user (Kong's images run as "kong", UID 1000): the kubelet cannot verify
+	// that a named user is not root, and refuses to start the container.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	RunAsUser *int64 `json:"runAsUser,omitempty"`
+
 	// terminationGracePeriodSeconds gives Kong time to drain connections on shutdown.
 	// +optional
 	// +kubebuilder:validation:Minimum=0

@@ -104,7 +104,13 @@ func main() {
 		plots[n] = [2]run{floor, op.run}
 	}
 	cluster("down")
-	for n, runs := range plots {
+	sizesRun := make([]int, 0, len(plots))
+	for n := range plots {
+		sizesRun = append(sizesRun, n)
+	}
+	sort.Ints(sizesRun)
+	for _, n := range sizesRun {
+		runs := plots[n]
 		name := fmt.Sprintf("ready-over-time-n%d.png", n)
 		must(plot(filepath.Join(*out, name), runs[0], runs[1]), "plotting")
 		fmt.Fprintf(&report, "\n![Ready over time, N=%d: floor (grey) and Portico (blue)](%s)\n", n, name)
@@ -114,7 +120,7 @@ func main() {
 }
 
 // cluster runs hack/cluster.sh for the bench's own cluster: 5 nodes with room for 1,000 pods
-// each, a service range wide enough for every N, the audit log on.
+// each and a service range wide enough for every N.
 func cluster(action string) string {
 	cmd := exec.Command("hack/cluster.sh", action)
 	cmd.Env = append(os.Environ(),
@@ -436,7 +442,8 @@ func header(b *strings.Builder, sizes string, rest time.Duration) {
 	fmt.Fprintf(b, "# Portico benchmark\n\n%s, %d cores (%s), %s/%s, commit %s.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(commit)))
 	fmt.Fprintf(b, "Command: `go run ./hack/bench -n %s -rest %s` (make bench). Each run on a fresh local kwok cluster "+
-		"(5 nodes, 1,000 pods each); the floor is a bare client creating the same children, 16 at a time, unthrottled.\n\n", sizes, rest)
+		"(5 nodes, 1,000 pods each); the floor is a bare client creating the same children, 16 at a time, unthrottled. "+
+		"The plots show the Ready count (up to N) over time (to the slower run's end) from when the last object was created.\n\n", sizes, rest)
 	b.WriteString("| N | floor: all available | Portico: all Ready | ratio (target ≤ 1.2) | first Ready after creation (target ≤ 2 s) " +
 		"| API requests per gateway, creation to Ready (target ≤ 4) | peak RSS | CPU | at rest: requests / changed objects (target 0 / 0) |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")

@@ -91,6 +91,7 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 		{"pod labels override the selector", "", map[string]any{"pod": map[string]any{"labels": map[string]any{
 			"gateway.portico.dev/gatewaydeployment": "other"}}}, "pod labels may not set"},
 		{"name is not a DNS label", "gw.example", nil, "name must be a DNS label"},
+		{"root UID", "", map[string]any{"pod": map[string]any{"runAsUser": 0}}, "spec.pod.runAsUser"},
 		{"upstream host not a DNS name", "", map[string]any{"mesh": map[string]any{"mtls": map[string]any{
 			"mode": "ISTIO_MUTUAL", "upstreamHosts": []any{"orders_svc:8080"}}}}, "each upstream host must be a DNS name"},
 		{"duplicate upstream hosts", "", map[string]any{"mesh": map[string]any{"mtls": map[string]any{

@@ -202,6 +202,9 @@ func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) 
 	if spec.ImagePullPolicy != "" {
 		c.WithImagePullPolicy(spec.ImagePullPolicy)
 	}
+	if spec.Pod.RunAsUser != nil {
+		c.SecurityContext.WithRunAsUser(*spec.Pod.RunAsUser)
+	}
 	if len(spec.EnvFrom) > 0 {
 		envFrom, err := convertEach[corev1ac.EnvFromSourceApplyConfiguration](spec.EnvFrom)
 		if err != nil {

@@ -56,8 +56,8 @@ func FuzzRender(f *testing.F) {
 			t.Errorf("pod fixes a UID or GID: %+v", sc)
 		}
 		for _, c := range pod.Spec.Containers {
-			if c.SecurityContext.RunAsUser != nil || c.SecurityContext.RunAsGroup != nil {
-				t.Errorf("container %s fixes a UID or GID", c.Name)
+			if (c.SecurityContext.RunAsUser != nil && gwd.Spec.Pod.RunAsUser == nil) || c.SecurityContext.RunAsGroup != nil {
+				t.Errorf("container %s fixes a UID or GID nobody asked for", c.Name)
 			}
 		}
 
@@ -170,6 +170,9 @@ func fuzzedGateway(r *rand.Rand, replicas uint16, image, labelKey, labelValue, e
 	s.Rollout = gatewayv1alpha1.RolloutSpec{MaxSurge: &surge, MaxUnavailable: &unavailable, MinReadySeconds: int32(r.IntN(3))}
 	if r.IntN(2) == 0 {
 		s.Resources = &corev1.ResourceRequirements{}
+	}
+	if r.IntN(4) == 0 {
+		s.Pod.RunAsUser = ptr.To(int64(1 + r.IntN(65535)))
 	}
 	if r.IntN(2) == 0 {
 		injection := []gatewayv1alpha1.SidecarInjection{gatewayv1alpha1.SidecarInjectionEnabled,

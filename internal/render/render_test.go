@@ -113,6 +113,7 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 					LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{gatewayv1alpha1.LabelGatewayDeployment: "everything"}},
 				}},
 				PriorityClassName:             "edge-critical",
+				RunAsUser:                     ptr.To[int64](1000),
 				ServiceAccountName:            "kong",
 				TerminationGracePeriodSeconds: ptr.To[int64](60),
 			}
