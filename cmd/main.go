@@ -62,9 +62,10 @@ func main() {
 	flag.StringVar(&watchNamespace, "watch-namespace", os.Getenv("WATCH_NAMESPACE"),
 		"Comma-separated namespaces to watch; empty watches all. Defaults to $WATCH_NAMESPACE.")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server.")
-	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 4, "GatewayDeployments reconciled in parallel.")
-	flag.Float64Var(&kubeAPIQPS, "kube-api-qps", 100, "Client-side limit of API requests per second.")
-	flag.IntVar(&kubeAPIBurst, "kube-api-burst", 200, "Client-side burst of API requests.")
+	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 16,
+		"GatewayDeployments reconciled in parallel; reconciles mostly wait on the API server.")
+	flag.Float64Var(&kubeAPIQPS, "kube-api-qps", 200, "Client-side limit of API requests per second.")
+	flag.IntVar(&kubeAPIBurst, "kube-api-burst", 400, "Client-side burst of API requests.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,6 +27,42 @@ import (
 
 // FieldManager is the one server-side apply field manager Portico writes with.
 const FieldManager = "portico"
+
+// changes collects what one reconcile created or updated, so that it records one event for
+// them all rather than one per child: events are API requests too.
+type changes struct{ created, updated []string }
+
+type changesKey struct{}
+
+func withChanges(ctx context.Context) (context.Context, *changes) {
+	c := &changes{}
+	return context.WithValue(ctx, changesKey{}, c), c
+}
+
+func changesFrom(ctx context.Context) *changes {
+	if c, ok := ctx.Value(changesKey{}).(*changes); ok {
+		return c
+	}
+	return &changes{} // outside a reconcile: nothing to report
+}
+
+func (c *changes) add(action, what string) {
+	if action == "Create" {
+		c.created = append(c.created, what)
+	} else {
+		c.updated = append(c.updated, what)
+	}
+}
+
+// record writes one event per kind of change.
+func (c *changes) record(r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment) {
+	if len(c.created) > 0 {
+		r.Recorder.Eventf(gwd, nil, corev1.EventTypeNormal, "Created", "Create", "Created %s", strings.Join(c.created, ", "))
+	}
+	if len(c.updated) > 0 {
+		r.Recorder.Eventf(gwd, nil, corev1.EventTypeNormal, "Updated", "Update", "Updated %s", strings.Join(c.updated, ", "))
+	}
+}
 
 // found tells whether a Get filled obj in.
 func found(obj client.Object) bool { return obj.GetUID() != "" }
@@ -85,15 +122,15 @@ func applyIfChanged[O client.Object, A any](
 			}
 		}
 	}
-	// The child is the event's related object, so one event per child is kept apart.
-	cached.SetName(key.Name)
-	cached.SetNamespace(key.Namespace)
 	if err != nil {
+		// The child is the event's related object, so failures of different children stay apart.
+		cached.SetName(key.Name)
+		cached.SetNamespace(key.Namespace)
 		r.Recorder.Eventf(gwd, cached, corev1.EventTypeWarning, "ApplyFailed", action, "%s %s failed: %v", action, kind, err)
 		return fmt.Errorf("applying %s %s: %w", kind, key.Name, err)
 	}
 	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
-	r.Recorder.Eventf(gwd, cached, corev1.EventTypeNormal, action+"d", action, "%sd %s %s", action, kind, key.Name)
+	changesFrom(ctx).add(action, kind+" "+key.Name)
 	// The client decoded the server's answer into config.
 	if err := convertInto(config, cached); err != nil {
 		return fmt.Errorf("reading the applied %s %s: %w", kind, key.Name, err)

@@ -88,11 +88,13 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	var obs status.Observed
 	var requeueAfter time.Duration
 	var errs []error
+	ctx, changed := withChanges(ctx)
 	for _, step := range []applyStep{r.applyChildren, r.applyMesh, r.applyRoute} {
 		after, err := step(ctx, gwd, desired, &obs)
 		requeueAfter = max(requeueAfter, after)
 		errs = append(errs, err)
 	}
+	changed.record(r, gwd)
 	obs.ApplyError = errors.Join(errs...)
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
