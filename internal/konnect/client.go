@@ -1,0 +1,221 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package konnect talks to Kong Konnect's data-plane registration API and holds the pure
+// certificate logic (issue, when to rotate) with the clock passed in.
+//
+// The client is a small typed one rather than github.com/Kong/sdk-konnect-go: Portico needs
+// five calls, and owning them keeps every call's timeout, the Retry-After handling and the
+// error classification (which drives condition reasons) in one short file. The contract test
+// server (konnecttest) checks each request against Kong's OpenAPI description.
+package konnect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// DefaultServerURL is Konnect's US regional API.
+const DefaultServerURL = "https://us.api.konghq.com"
+
+// callTimeout bounds every call: a slow Konnect must not hold a reconcile worker.
+const callTimeout = 10 * time.Second
+
+// Error kinds, for conditions: each maps to one reason.
+var (
+	ErrAuth        = errors.New("konnect rejected the token")
+	ErrNotFound    = errors.New("not found in Konnect")
+	ErrUnavailable = errors.New("konnect is unavailable")
+)
+
+// RetryAfterError is a 429: wait RetryAfter before calling again.
+type RetryAfterError struct{ RetryAfter time.Duration }
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("konnect is rate limiting: retry after %s", e.RetryAfter)
+}
+
+func (e *RetryAfterError) Unwrap() error { return ErrUnavailable }
+
+// ControlPlane is what a data plane needs of its control plane.
+type ControlPlane struct {
+	ID, Name          string
+	Endpoint          string // control_plane_endpoint, an https URL
+	TelemetryEndpoint string
+}
+
+// Certificate is a pinned data-plane client certificate.
+type Certificate struct {
+	ID, Cert string
+}
+
+// Node is a data plane that checked in with the control plane.
+type Node struct {
+	Hostname string
+	LastPing time.Time
+}
+
+// Client calls one Konnect region with one token. The token stays inside: it is never part
+// of an error or a log line.
+type Client struct {
+	serverURL string
+	token     string
+	http      *http.Client
+}
+
+// NewClient returns a client for serverURL (https) with the token. http.DefaultTransport
+// honours the cluster proxy (HTTPS_PROXY, NO_PROXY).
+func NewClient(serverURL, token string) *Client {
+	return &Client{serverURL: serverURL, token: token, http: &http.Client{Timeout: callTimeout}}
+}
+
+// ControlPlane reads a control plane by id.
+func (c *Client) ControlPlane(ctx context.Context, id string) (*ControlPlane, error) {
+	var cp controlPlaneJSON
+	if err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(id), nil, &cp); err != nil {
+		return nil, err
+	}
+	return cp.model(), nil
+}
+
+// ControlPlaneByName resolves a name to the control plane.
+func (c *Client) ControlPlaneByName(ctx context.Context, name string) (*ControlPlane, error) {
+	var list struct {
+		Data []controlPlaneJSON `json:"data"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v2/control-planes?"+url.Values{"filter[name][eq]": {name}}.Encode(), nil, &list); err != nil {
+		return nil, err
+	}
+	if len(list.Data) != 1 {
+		return nil, fmt.Errorf("control plane named %q: %w (%d matches)", name, ErrNotFound, len(list.Data))
+	}
+	return list.Data[0].model(), nil
+}
+
+// Certificates lists the certificates pinned to a control plane.
+func (c *Client) Certificates(ctx context.Context, controlPlaneID string) ([]Certificate, error) {
+	var list struct {
+		Items []certificateJSON `json:"items"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates", nil, &list); err != nil {
+		return nil, err
+	}
+	out := make([]Certificate, 0, len(list.Items))
+	for _, it := range list.Items {
+		out = append(out, Certificate(it))
+	}
+	return out, nil
+}
+
+// Pin pins a PEM certificate and returns its id.
+func (c *Client) Pin(ctx context.Context, controlPlaneID, certPEM string) (string, error) {
+	var created struct {
+		Item certificateJSON `json:"item"`
+	}
+	err := c.do(ctx, http.MethodPost, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates",
+		map[string]string{"cert": certPEM}, &created)
+	return created.Item.ID, err
+}
+
+// Unpin removes a pinned certificate; one already gone counts as removed.
+func (c *Client) Unpin(ctx context.Context, controlPlaneID, certificateID string) error {
+	err := c.do(ctx, http.MethodDelete, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+
+		"/dp-client-certificates/"+url.PathEscape(certificateID), nil, nil)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Nodes lists the data planes that checked in.
+func (c *Client) Nodes(ctx context.Context, controlPlaneID string) ([]Node, error) {
+	var list struct {
+		Items []struct {
+			Hostname string `json:"hostname"`
+			LastPing int64  `json:"last_ping"`
+		} `json:"items"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/nodes", nil, &list); err != nil {
+		return nil, err
+	}
+	out := make([]Node, 0, len(list.Items))
+	for _, it := range list.Items {
+		out = append(out, Node{Hostname: it.Hostname, LastPing: time.Unix(it.LastPing, 0)})
+	}
+	return out, nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, into any) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	var reader io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		reader = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.serverURL+path, reader)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// The error names the URL, never the token (which travels in a header).
+		return fmt.Errorf("%s %s: %w: %v", method, path, ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("%s %s: %w (HTTP %d)", method, path, ErrAuth, resp.StatusCode)
+	case resp.StatusCode == http.StatusNotFound:
+		return fmt.Errorf("%s %s: %w", method, path, ErrNotFound)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return &RetryAfterError{RetryAfter: time.Duration(max(wait, 1)) * time.Second}
+	case resp.StatusCode >= 500:
+		return fmt.Errorf("%s %s: %w (HTTP %d)", method, path, ErrUnavailable, resp.StatusCode)
+	case resp.StatusCode >= 300:
+		return fmt.Errorf("%s %s: unexpected HTTP %d", method, path, resp.StatusCode)
+	}
+	if into == nil || len(raw) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(raw, into); err != nil {
+		return fmt.Errorf("%s %s: decoding the answer: %w", method, path, err)
+	}
+	return nil
+}
+
+type controlPlaneJSON struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Config struct {
+		ControlPlaneEndpoint string `json:"control_plane_endpoint"`
+		TelemetryEndpoint    string `json:"telemetry_endpoint"`
+	} `json:"config"`
+}
+
+func (cp controlPlaneJSON) model() *ControlPlane {
+	return &ControlPlane{ID: cp.ID, Name: cp.Name, Endpoint: cp.Config.ControlPlaneEndpoint, TelemetryEndpoint: cp.Config.TelemetryEndpoint}
+}
+
+type certificateJSON struct {
+	ID   string `json:"id"`
+	Cert string `json:"cert"`
+}

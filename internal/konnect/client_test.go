@@ -1,0 +1,117 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package konnect_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/portico-dev/portico/internal/konnect"
+	"github.com/portico-dev/portico/internal/konnect/konnecttest"
+)
+
+const (
+	cpID  = "3f8d1a52-6b7e-4c1d-9e2f-0a1b2c3d4e5f"
+	token = "kpat_secret_token_value"
+)
+
+func server(t *testing.T) *konnecttest.Server {
+	t.Helper()
+	s, err := konnecttest.New(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		if v := s.Violations(); len(v) > 0 {
+			t.Errorf("contract violations: %v", v)
+		}
+	})
+	s.AddControlPlane(cpID, "edge")
+	return s
+}
+
+func TestRegistrationCalls(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	s := server(t)
+	c := konnect.NewClient(s.URL, token)
+
+	cp, err := c.ControlPlane(ctx, cpID)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(cp.Endpoint).To(HavePrefix("https://"))
+	g.Expect(cp.TelemetryEndpoint).To(HavePrefix("https://"))
+	byName, err := c.ControlPlaneByName(ctx, "edge")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(byName.ID).To(Equal(cpID))
+
+	pair, err := konnect.Issue("edge", time.Now(), 90*24*time.Hour, rand.Reader)
+	g.Expect(err).NotTo(HaveOccurred())
+	id, err := c.Pin(ctx, cpID, string(pair.CertPEM))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(id).NotTo(BeEmpty())
+	certs, err := c.Certificates(ctx, cpID)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(certs).To(ConsistOf(konnect.Certificate{ID: id, Cert: string(pair.CertPEM)}))
+
+	s.CheckIn(cpID, "edge-7d4b9c-x2x7q")
+	nodes, err := c.Nodes(ctx, cpID)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(nodes).To(HaveLen(1))
+	g.Expect(nodes[0].Hostname).To(Equal("edge-7d4b9c-x2x7q"))
+
+	g.Expect(c.Unpin(ctx, cpID, id)).To(Succeed())
+	g.Expect(c.Unpin(ctx, cpID, id)).To(Succeed(), "unpinning twice is fine: it is gone")
+	g.Expect(s.Certificates(cpID)).To(BeEmpty())
+}
+
+func TestErrorsAreClassifiedAndKeepTheTokenOut(t *testing.T) {
+	ctx := context.Background()
+	s := server(t)
+	cases := []struct {
+		name  string
+		setup func()
+		token string
+		id    string
+		want  error
+	}{
+		{"wrong token", func() {}, "spat_wrong", cpID, konnect.ErrAuth},
+		{"no such control plane", func() {}, token, "00000000-0000-4000-8000-000000000000", konnect.ErrNotFound},
+		{"rate limited", func() { s.Inject(konnecttest.Fault{PathContains: cpID, Status: 429, RetryAfter: 7 * time.Second}) }, token, cpID, konnect.ErrUnavailable},
+		{"server error", func() { s.Inject(konnecttest.Fault{PathContains: cpID, Status: 500}) }, token, cpID, konnect.ErrUnavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			tc.setup()
+			_, err := konnect.NewClient(s.URL, tc.token).ControlPlane(ctx, tc.id)
+			g.Expect(errors.Is(err, tc.want)).To(BeTrue(), "got %v", err)
+			g.Expect(err.Error()).NotTo(ContainSubstring(tc.token))
+			g.Expect(strings.Contains(err.Error(), "kpat_")).To(BeFalse())
+		})
+	}
+	var retry *konnect.RetryAfterError
+	s.Inject(konnecttest.Fault{PathContains: cpID, Status: 429, RetryAfter: 7 * time.Second})
+	_, err := konnect.NewClient(s.URL, token).ControlPlane(ctx, cpID)
+	NewWithT(t).Expect(errors.As(err, &retry)).To(BeTrue())
+	NewWithT(t).Expect(retry.RetryAfter).To(Equal(7 * time.Second))
+}
+
+func TestCertificatesRotateBeforeExpiry(t *testing.T) {
+	g := NewWithT(t)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	pair, err := konnect.Issue("edge", now, 90*24*time.Hour, rand.Reader)
+	g.Expect(err).NotTo(HaveOccurred())
+	notAfter, err := konnect.NotAfter(pair.CertPEM)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(notAfter).To(Equal(now.Add(90 * 24 * time.Hour)))
+	g.Expect(konnect.RotateAt(notAfter, 30*24*time.Hour)).To(Equal(now.Add(60 * 24 * time.Hour)))
+	g.Expect(string(pair.KeyPEM)).To(HavePrefix("-----BEGIN EC PRIVATE KEY-----"))
+}
