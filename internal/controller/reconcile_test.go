@@ -58,6 +58,20 @@ func service(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment) *corev1.Servi
 	return child(t, gwd, &corev1.Service{})
 }
 
+// readyGateway creates a GatewayDeployment and plays its rollout of replicas to Ready.
+func readyGateway(t *testing.T, ns, name string, replicas int32, mutate func(*gatewayv1alpha1.GatewayDeployment)) *gatewayv1alpha1.GatewayDeployment {
+	t.Helper()
+	gwd := createGateway(t, ns, name, func(gwd *gatewayv1alpha1.GatewayDeployment) {
+		gwd.Spec.Replicas = ptr.To(replicas)
+		if mutate != nil {
+			mutate(gwd)
+		}
+	})
+	setDeploymentStatus(t, gwd, rolledOut(replicas))
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	return gwd
+}
+
 // setDeploymentStatus plays the Deployment controller, which envtest does not run.
 func setDeploymentStatus(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment, mutate func(d *appsv1.Deployment)) {
 	t.Helper()
@@ -183,9 +197,7 @@ func TestReadyHoldsThroughARollingUpdate(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := newNamespace(t)
-	gwd := createGateway(t, ns, "edge", func(gwd *gatewayv1alpha1.GatewayDeployment) { gwd.Spec.Replicas = ptr.To[int32](2) })
-	setDeploymentStatus(t, gwd, rolledOut(2))
-	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	gwd := readyGateway(t, ns, "edge", 2, nil)
 
 	before, oldGeneration := deployment(t, gwd).Generation, gwd.Generation
 	list := &gatewayv1alpha1.GatewayDeploymentList{}
@@ -352,9 +364,7 @@ func TestScaleSubresource(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := newNamespace(t)
-	gwd := createGateway(t, ns, "edge", nil)
-	setDeploymentStatus(t, gwd, rolledOut(1))
-	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	gwd := readyGateway(t, ns, "edge", 1, nil)
 
 	// What kubectl scale and an HorizontalPodAutoscaler do.
 	scale := &autoscalingv1.Scale{}
@@ -436,9 +446,7 @@ func TestFailingPodsAreReported(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := newNamespace(t)
-	gwd := createGateway(t, ns, "crashy", nil)
-	setDeploymentStatus(t, gwd, rolledOut(1))
-	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	gwd := readyGateway(t, ns, "crashy", 1, nil)
 
 	// A gateway pod as the ReplicaSet controller would create it, then crash-looping.
 	d := deployment(t, gwd)
