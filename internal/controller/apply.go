@@ -20,9 +20,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/convert"
 )
 
 // FieldManager is the one server-side apply field manager Portico writes with.
@@ -132,7 +134,7 @@ func applyIfChanged[O client.Object, A any](
 	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
 	changesFrom(ctx).add(action, kind+" "+key.Name)
 	// The client decoded the server's answer into config.
-	if err := convertInto(config, cached); err != nil {
+	if err := replaceWith(cached, config); err != nil {
 		return fmt.Errorf("reading the applied %s %s: %w", kind, key.Name, err)
 	}
 	return nil
@@ -145,12 +147,8 @@ func applyConfiguration(desired any) (runtime.ApplyConfiguration, error) {
 	if config, ok := desired.(runtime.ApplyConfiguration); ok {
 		return config, nil
 	}
-	raw, err := json.Marshal(desired)
+	u, err := convert.To[unstructured.Unstructured](desired)
 	if err != nil {
-		return nil, err
-	}
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(raw); err != nil {
 		return nil, err
 	}
 	return client.ApplyConfigurationFromUnstructured(u), nil
@@ -159,23 +157,14 @@ func applyConfiguration(desired any) (runtime.ApplyConfiguration, error) {
 // liveFields stands in for an Extract function where a type has none (Istio's): it gives
 // the whole live object, so that covers checks the desired values against what is there.
 func liveFields[O client.Object, T any](live O, _ string) (*T, error) {
-	out := new(T)
-	raw, err := json.Marshal(live)
-	if err != nil {
-		return nil, err
-	}
-	return out, json.Unmarshal(raw, out)
+	return convert.To[T](live)
 }
 
-// convertInto replaces into with an apply configuration of the same shape.
-func convertInto(from any, into client.Object) error {
-	raw, err := json.Marshal(from)
-	if err != nil {
-		return err
-	}
+// replaceWith replaces into with an apply configuration of the same shape.
+func replaceWith(into client.Object, from any) error {
 	v := reflect.ValueOf(into).Elem()
 	v.Set(reflect.Zero(v.Type()))
-	return json.Unmarshal(raw, into)
+	return convert.Into(from, into)
 }
 
 // covers tells whether owned holds every value desired sets. owned may hold more: the API
@@ -184,20 +173,15 @@ func convertInto(from any, into client.Object) error {
 // annotation changes with it. Both sides are compared in their JSON form, which is canonical
 // for quantities.
 func covers(owned, desired any) (bool, error) {
-	var have, want any
-	for _, c := range []struct {
-		in  any
-		out *any
-	}{{owned, &have}, {desired, &want}} {
-		raw, err := json.Marshal(c.in)
-		if err != nil {
-			return false, err
-		}
-		if err := json.Unmarshal(raw, c.out); err != nil {
-			return false, err
-		}
+	have, err := convert.To[any](owned)
+	if err != nil {
+		return false, err
 	}
-	return contains(have, want), nil
+	want, err := convert.To[any](desired)
+	if err != nil {
+		return false, err
+	}
+	return contains(*have, *want), nil
 }
 
 func contains(have, want any) bool {
@@ -287,9 +271,9 @@ func (r *GatewayDeploymentReconciler) prune(ctx context.Context, gwd *gatewayv1a
 			errs = append(errs, fmt.Errorf("deleting %s: %w", obj.GetName(), err))
 			continue
 		}
-		kind := obj.GetObjectKind().GroupVersionKind().Kind
-		if kind == "" {
-			kind = fmt.Sprintf("%T", obj)[len("*v1."):]
+		kind := "object"
+		if gvk, err := apiutil.GVKForObject(obj, r.scheme); err == nil {
+			kind = gvk.Kind
 		}
 		log.FromContext(ctx).Info("deleted", "kind", kind, "name", obj.GetName())
 		r.Recorder.Eventf(gwd, obj, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s %s: no longer asked for", kind, obj.GetName())

@@ -17,6 +17,7 @@ import (
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/convert"
 )
 
 const (
@@ -160,7 +161,7 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 		ps.WithTopologySpreadConstraints(constraints...)
 	}
 	if pod.Affinity != nil {
-		affinity, err := convert[corev1ac.AffinityApplyConfiguration](pod.Affinity)
+		affinity, err := convert.To[corev1ac.AffinityApplyConfiguration](pod.Affinity)
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +214,7 @@ func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) 
 		c.WithEnvFrom(envFrom...)
 	}
 	if r := spec.Resources; r != nil && (len(r.Limits) > 0 || len(r.Requests) > 0 || len(r.Claims) > 0) {
-		resources, err := convert[corev1ac.ResourceRequirementsApplyConfiguration](r)
+		resources, err := convert.To[corev1ac.ResourceRequirementsApplyConfiguration](r)
 		if err != nil {
 			return nil, err
 		}

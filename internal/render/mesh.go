@@ -17,6 +17,7 @@ import (
 	istiosecurityac "istio.io/client-go/pkg/applyconfiguration/security/v1"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/convert"
 )
 
 // ComponentMesh is the app.kubernetes.io/component of the Istio objects Portico owns.
@@ -203,5 +204,5 @@ func PeerAuthentication(in Inputs) (*istiosecurityac.PeerAuthenticationApplyConf
 
 // istioOwnerReference is ownerReference in the type Istio's apply configurations take.
 func istioOwnerReference(gwd *gatewayv1alpha1.GatewayDeployment) (*istiometaac.OwnerReferenceApplyConfiguration, error) {
-	return convert[istiometaac.OwnerReferenceApplyConfiguration](ownerReference(gwd))
+	return convert.To[istiometaac.OwnerReferenceApplyConfiguration](ownerReference(gwd))
 }

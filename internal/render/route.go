@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/convert"
 )
 
 // ComponentRoute is the app.kubernetes.io/component of the gateway's Route.
@@ -36,7 +37,7 @@ func Route(in Inputs) (*unstructured.Unstructured, error) {
 		}
 		spec["tls"] = tls
 	}
-	owner, err := convert[map[string]any](ownerReference(gwd))
+	owner, err := convert.To[map[string]any](ownerReference(gwd))
 	if err != nil {
 		return nil, err
 	}
