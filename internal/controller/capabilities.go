@@ -36,11 +36,30 @@ type optional struct {
 	needs      func(*gatewayv1alpha1.GatewayDeployment) bool
 }
 
-func (r *GatewayDeploymentReconciler) optionals() []optional {
-	return []optional{
-		{r.Mesh, meshObjects(), render.MeshRequested},
-		{r.Routes, routeObjects(), func(gwd *gatewayv1alpha1.GatewayDeployment) bool { return gwd.Spec.Route != nil }},
+func (r *GatewayDeploymentReconciler) mesh() optional {
+	return optional{r.Mesh, meshObjects(), render.MeshRequested}
+}
+
+func (r *GatewayDeploymentReconciler) routes() optional {
+	return optional{r.Routes, routeObjects(), func(gwd *gatewayv1alpha1.GatewayDeployment) bool { return gwd.Spec.Route != nil }}
+}
+
+func (r *GatewayDeploymentReconciler) optionals() []optional { return []optional{r.mesh(), r.routes()} }
+
+// available tells an apply step whether its capability is there. For a GatewayDeployment
+// that needs it, it looks again while the capability's CRDs are new, and asks for another
+// look after a while when discovery has not caught up yet.
+func (r *GatewayDeploymentReconciler) available(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, o optional) (bool, time.Duration, error) {
+	if !o.needs(gwd) || o.capability.Available() || !r.arriving(ctx, o.capability) {
+		return o.capability.Available(), 0, nil
 	}
+	if !o.capability.Detect(r.mapper) {
+		return false, discoveryLag, nil
+	}
+	if err := r.watch(o); err != nil {
+		return false, 0, fmt.Errorf("watching newly installed kinds: %w", err)
+	}
+	return true, 0, nil
 }
 
 // detectAll checks every optional capability, at start-up, and watches the ones there.
@@ -104,25 +123,6 @@ func (r *GatewayDeploymentReconciler) watch(o optional) error {
 		}
 	}
 	return nil
-}
-
-// detectArriving re-checks a capability a GatewayDeployment needs while its CRDs are new,
-// and asks for another look while discovery catches up.
-func (r *GatewayDeploymentReconciler) detectArriving(ctx context.Context, c *capability.Capability) (time.Duration, error) {
-	if c.Available() || !r.arriving(ctx, c) {
-		return 0, nil
-	}
-	if !c.Detect(r.mapper) {
-		return discoveryLag, nil
-	}
-	for _, o := range r.optionals() {
-		if o.capability == c {
-			if err := r.watch(o); err != nil {
-				return 0, fmt.Errorf("watching newly installed kinds: %w", err)
-			}
-		}
-	}
-	return 0, nil
 }
 
 // arriving tells, from the cached CRD names, whether a capability's CRDs are there and new

@@ -29,16 +29,12 @@ func meshObjects() []client.Object {
 // applyMesh writes the Istio objects gwd asks for and removes those it no longer does. It
 // does nothing while Istio is not installed: there is nothing Portico could own then. It
 // asks to be called again after requeueAfter when Istio is arriving.
-func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, observed *status.Observed) (requeueAfter time.Duration, err error) {
-	if render.MeshRequested(gwd) {
-		if requeueAfter, err = r.detectArriving(ctx, r.Mesh); err != nil {
-			return 0, err
-		}
-	}
+func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, observed *status.Observed) (time.Duration, error) {
 	obs := &observed.Mesh
-	obs.IstioInstalled = r.Mesh.Available()
-	if !obs.IstioInstalled {
-		return requeueAfter, nil
+	installed, requeueAfter, err := r.available(ctx, gwd, r.mesh())
+	obs.IstioInstalled = installed
+	if !installed || err != nil {
+		return requeueAfter, err
 	}
 	var errs []error
 	wanted := map[string]bool{}

@@ -24,16 +24,12 @@ func routeObjects() []client.Object { return []client.Object{&routev1.Route{}} }
 
 // applyRoute writes the Route gwd asks for, or removes the one it no longer does. Where
 // Routes do not exist it does nothing: the status says why.
-func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, observed *status.Observed) (requeueAfter time.Duration, err error) {
-	if gwd.Spec.Route != nil {
-		if requeueAfter, err = r.detectArriving(ctx, r.Routes); err != nil {
-			return 0, err
-		}
-	}
+func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, observed *status.Observed) (time.Duration, error) {
 	obs := &observed.Route
-	obs.OpenShift = r.Routes.Available()
-	if !obs.OpenShift {
-		return requeueAfter, nil
+	openShift, requeueAfter, err := r.available(ctx, gwd, r.routes())
+	obs.OpenShift = openShift
+	if !openShift || err != nil {
+		return requeueAfter, err
 	}
 	wanted := map[string]bool{}
 	var applyErr error
