@@ -13,6 +13,10 @@ const (
 	ConditionMeshReady = "MeshReady"
 	// ConditionRouteAdmitted is set only when spec.route asks for a Route.
 	ConditionRouteAdmitted = "RouteAdmitted"
+	// ConditionKonnectRegistered and ConditionKonnectConnected are set only when spec.konnect
+	// asks for a control plane.
+	ConditionKonnectRegistered = "KonnectRegistered"
+	ConditionKonnectConnected  = "KonnectConnected"
 )
 
 // Condition reasons, CamelCase as metav1.Condition requires.
@@ -43,6 +47,17 @@ const (
 	ReasonRouteAdmitted = "Admitted"
 	ReasonRouteRejected = "RouteRejected"
 	ReasonNotOpenShift  = "NotOpenShift"
+
+	ReasonKonnectRegistered    = "Registered"
+	ReasonCertificateRotating  = "CertificateRotating"
+	ReasonAuthSecretNotFound   = "AuthSecretNotFound"
+	ReasonAuthInvalid          = "AuthInvalid"
+	ReasonControlPlaneNotFound = "ControlPlaneNotFound"
+	ReasonAPIUnavailable       = "APIUnavailable"
+	ReasonCertificateInvalid   = "CertificateInvalid"
+	ReasonUnpinFailed          = "UnpinFailed"
+	ReasonConnected            = "Connected"
+	ReasonNodesMissing         = "NodesMissing"
 )
 
 // Labels every child carries. The cache selects owned objects by LabelManagedBy.
@@ -54,4 +69,18 @@ const (
 	LabelGatewayDeployment = "gateway.portico.dev/gatewaydeployment"
 
 	ManagedByValue = "portico"
+
+	// LabelKonnect marks the Secrets Portico may read for Konnect: users' token and certificate
+	// Secrets (any value) and Portico's own certificate Secrets.
+	LabelKonnect = "gateway.portico.dev/konnect"
 )
+
+// Annotations.
+const (
+	// AnnotationKonnectRelease, set to "true" on a GatewayDeployment being deleted, lets it go
+	// without unpinning its certificates from Konnect (when Konnect or the token is gone for good).
+	AnnotationKonnectRelease = "gateway.portico.dev/konnect-release"
+)
+
+// FinalizerKonnect holds a GatewayDeployment until its certificates are unpinned from Konnect.
+const FinalizerKonnect = "gateway.portico.dev/konnect-certificates"

@@ -16,6 +16,7 @@ import (
 // Operator-owned Kong settings are rejected in env so that a user setting can never silently
 // break the listeners the probes, the Service and the operator depend on.
 // +kubebuilder:validation:XValidation:rule="!has(self.env) || self.env.all(e, !(e.name in ['KONG_DATABASE', 'KONG_PROXY_LISTEN', 'KONG_STATUS_LISTEN', 'KONG_PREFIX', 'KONG_PORT_MAPS', 'KONG_NGINX_DAEMON']))",message="env may not set KONG_DATABASE, KONG_PROXY_LISTEN, KONG_STATUS_LISTEN, KONG_PREFIX, KONG_PORT_MAPS or KONG_NGINX_DAEMON: Portico owns these settings (proxy listeners come from spec.service.ports)"
+// +kubebuilder:validation:XValidation:rule="!has(self.konnect) || !has(self.env) || self.env.all(e, !(e.name in ['KONG_ROLE', 'KONG_KONNECT_MODE', 'KONG_CLUSTER_MTLS', 'KONG_CLUSTER_CONTROL_PLANE', 'KONG_CLUSTER_SERVER_NAME', 'KONG_CLUSTER_TELEMETRY_ENDPOINT', 'KONG_CLUSTER_TELEMETRY_SERVER_NAME', 'KONG_CLUSTER_CERT', 'KONG_CLUSTER_CERT_KEY', 'KONG_CLUSTER_DP_LABELS']))",message="with konnect set, env may not set KONG_ROLE, KONG_KONNECT_MODE or KONG_CLUSTER_* settings: Portico derives them from spec.konnect"
 type GatewayDeploymentSpec struct {
 	// image is the Kong Gateway container image. When omitted, the operator's default gateway
 	// image is used (the operator's RELATED_IMAGE_GATEWAY setting).
@@ -85,6 +86,106 @@ type GatewayDeploymentSpec struct {
 	// mesh and calls its upstreams through the sidecar, with Istio mTLS.
 	// +optional
 	Mesh *MeshSpec `json:"mesh,omitempty"`
+
+	// konnect joins the gateway to a Kong Konnect control plane as a hybrid-mode data plane:
+	// Portico pins a client certificate for it, configures Kong to connect, rotates the
+	// certificate before it expires and unpins it when the gateway goes.
+	// +optional
+	Konnect *KonnectSpec `json:"konnect,omitempty"`
+}
+
+// KonnectSpec names the control plane and the credentials Portico registers the gateway with.
+// +kubebuilder:validation:XValidation:rule="has(self.controlPlaneID) != has(self.controlPlaneName)",message="set exactly one of controlPlaneID and controlPlaneName"
+type KonnectSpec struct {
+	// controlPlaneID is the control plane's id (a UUID), as Konnect shows it.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')",message="controlPlaneID must be a UUID such as 7f9fd312-a987-4628-b4c5-bb4f4fddd5f7"
+	ControlPlaneID string `json:"controlPlaneID,omitempty"`
+
+	// controlPlaneName is the control plane's name; Portico resolves it to an id. It must name
+	// exactly one control plane.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=100
+	ControlPlaneName string `json:"controlPlaneName,omitempty"`
+
+	// serverURL is Konnect's regional API, such as https://eu.api.konghq.com.
+	// +optional
+	// +kubebuilder:default="https://us.api.konghq.com"
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^https://[a-zA-Z0-9.-]+(:[0-9]+)?$')",message="serverURL must be an https URL with a host and no path, such as https://eu.api.konghq.com"
+	ServerURL string `json:"serverURL,omitempty"`
+
+	// authSecretRef is the key of a Secret in this namespace that holds a Konnect personal
+	// access token (kpat_…) or system-account token (spat_…). The Secret must carry the label
+	// gateway.portico.dev/konnect (any value): Portico reads and watches only Secrets so marked.
+	AuthSecretRef SecretKeyRef `json:"authSecretRef"`
+
+	// certificate sets how Portico issues the data plane's client certificate, or names one
+	// you manage yourself.
+	// +optional
+	// +kubebuilder:default={}
+	Certificate KonnectCertificate `json:"certificate,omitempty"`
+
+	// dataPlaneLabels describe the data plane in Konnect (Kong's cluster_dp_labels): at most 5.
+	// Keys and values are at most 63 characters of letters, digits, '-', '_' and '.', starting and
+	// ending with a letter or digit; keys may not start with kong, konnect, insomnia, mesh, kic or
+	// kuma, which Kong reserves.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=5
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 63 && k.matches('^[a-zA-Z0-9]([a-zA-Z0-9._-]*[a-zA-Z0-9])?$'))",message="each dataPlaneLabels key must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.lowerAscii().matches('^(kong|konnect|insomnia|mesh|kic|kuma)'))",message="dataPlaneLabels keys may not start with kong, konnect, insomnia, mesh, kic or kuma: Kong reserves them"
+	DataPlaneLabels map[string]DataPlaneLabelValue `json:"dataPlaneLabels,omitempty"`
+
+	// pollInterval is how often Portico asks Konnect which data planes checked in (Konnect
+	// offers no watch). Failed calls back off from there.
+	// +optional
+	// +kubebuilder:default="60s"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('10s') && duration(self) <= duration('1h')",message="pollInterval must be between 10s and 1h"
+	PollInterval *metav1.Duration `json:"pollInterval,omitempty"`
+}
+
+// DataPlaneLabelValue is 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a
+// letter or digit.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9]([a-zA-Z0-9._-]*[a-zA-Z0-9])?$`
+type DataPlaneLabelValue string
+
+// SecretKeyRef names a key of a Secret in the GatewayDeployment's namespace.
+type SecretKeyRef struct {
+	// name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// key in the Secret's data.
+	// +optional
+	// +kubebuilder:default="token"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key,omitempty"`
+}
+
+// KonnectCertificate is the data plane's client certificate: issued and rotated by Portico
+// (duration, renewBefore), or yours (secretName).
+// +kubebuilder:validation:XValidation:rule="!has(self.secretName) || (!has(self.duration) && !has(self.renewBefore))",message="secretName names a certificate you manage: duration and renewBefore apply only to certificates Portico issues"
+// +kubebuilder:validation:XValidation:rule="(has(self.renewBefore) ? duration(self.renewBefore) : duration('720h')) < (has(self.duration) ? duration(self.duration) : duration('2160h'))",message="renewBefore must be shorter than duration (defaults: 720h and 2160h)"
+type KonnectCertificate struct {
+	// duration of the certificates Portico issues. Default 2160h (90 days).
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1h')",message="duration must be at least 1h"
+	Duration *metav1.Duration `json:"duration,omitempty"`
+	// renewBefore is how long before expiry Portico rotates the certificate. Default 720h (30 days).
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5m')",message="renewBefore must be at least 5m"
+	RenewBefore *metav1.Duration `json:"renewBefore,omitempty"`
+	// secretName names a kubernetes.io/tls Secret in this namespace that you manage (with
+	// cert-manager, say), labelled gateway.portico.dev/konnect. Portico pins its certificate,
+	// pins each new one it sees, rolls the pods onto it and then unpins the old one.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName,omitempty"`
 }
 
 // RouteTermination is where a Route's TLS ends.
@@ -418,6 +519,24 @@ type MeshStatus struct {
 	PeerAuthentication bool `json:"peerAuthentication"`
 }
 
+// KonnectStatus summarises the gateway's Konnect registration.
+type KonnectStatus struct {
+	// controlPlaneID is the control plane the gateway is registered with.
+	// +optional
+	ControlPlaneID string `json:"controlPlaneID,omitempty"`
+	// controlPlaneEndpoint is the host the data planes connect to.
+	// +optional
+	ControlPlaneEndpoint string `json:"controlPlaneEndpoint,omitempty"`
+	// certificateID is the id Konnect gave the pinned client certificate the pods use.
+	// +optional
+	CertificateID string `json:"certificateID,omitempty"`
+	// certificateNotAfter is when that certificate expires.
+	// +optional
+	CertificateNotAfter *metav1.Time `json:"certificateNotAfter,omitempty"`
+	// connectedNodes is how many ready gateway pods checked in with the control plane lately.
+	ConnectedNodes int32 `json:"connectedNodes"`
+}
+
 // GatewayDeploymentStatus is the observed state of a GatewayDeployment.
 type GatewayDeploymentStatus struct {
 	// observedGeneration is the spec generation this status describes.
@@ -453,8 +572,12 @@ type GatewayDeploymentStatus struct {
 	// +optional
 	Mesh *MeshStatus `json:"mesh,omitempty"`
 
-	// conditions: Ready summarises the others (Available, Progressing, Degraded, and
-	// MeshReady when mesh settings are asked for).
+	// konnect summarises the gateway's registration with Konnect, when it asks for one.
+	// +optional
+	Konnect *KonnectStatus `json:"konnect,omitempty"`
+
+	// conditions: Ready summarises the others (Available, Progressing, Degraded; MeshReady,
+	// RouteAdmitted, KonnectRegistered and KonnectConnected when those parts are asked for).
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -10,6 +10,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -18,8 +19,8 @@ import (
 
 // CacheOptions keeps the informer cache to what Portico owns: by default only objects with
 // Portico's managed-by label enter it, so unrelated Deployments, Services and pods never take
-// memory. The exceptions are the GatewayDeployments themselves and the names of CRDs (to see
-// Istio arrive). A kind read through the cached client later gets the same label filter: read
+// memory. The exceptions are the GatewayDeployments themselves, the names of CRDs (to see
+// Istio arrive) and Secrets labelled for Konnect. A kind read through the cached client later gets the same label filter: read
 // objects Portico does not own (a user's Secret) with the APIReader. watchNamespace is a
 // comma-separated list; empty means every namespace.
 func CacheOptions(watchNamespace string) cache.Options {
@@ -30,7 +31,10 @@ func CacheOptions(watchNamespace string) cache.Options {
 		ByObject: map[client.Object]cache.ByObject{
 			&gatewayv1alpha1.GatewayDeployment{}: {Label: labels.Everything()},
 			&corev1.Pod{}:                        {Transform: podStatusOnly},
-			crdMetadata:                          {Label: labels.Everything(), Transform: nameOnly},
+			// Secrets: Portico's registration Secrets and the token and certificate Secrets
+			// users label for it; never the others.
+			&corev1.Secret{}: {Label: konnectSecretSelector},
+			crdMetadata:      {Label: labels.Everything(), Transform: nameOnly},
 		},
 	}
 	for _, ns := range strings.Split(watchNamespace, ",") {
@@ -43,6 +47,14 @@ func CacheOptions(watchNamespace string) cache.Options {
 	}
 	return opts
 }
+
+var konnectSecretSelector = func() labels.Selector {
+	req, err := labels.NewRequirement(gatewayv1alpha1.LabelKonnect, selection.Exists, nil)
+	if err != nil {
+		panic(err)
+	}
+	return labels.NewSelector().Add(*req)
+}()
 
 // nameOnly keeps a CRD's name and age: a CRD's metadata can carry its whole schema in an
 // annotation.

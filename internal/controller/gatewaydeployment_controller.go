@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"time"
 
@@ -29,11 +30,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/capability"
+	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
 )
@@ -53,15 +56,18 @@ type GatewayDeploymentReconciler struct {
 	// Mesh tells whether Istio is installed; Routes whether OpenShift's Routes are served.
 	Mesh   *capability.Capability
 	Routes *capability.Capability
+	// KonnectHTTP is the HTTP client for Konnect's API; nil means Go's default transport.
+	KonnectHTTP *http.Client
 
 	// Set up by SetupWithManager, for watches added while running.
 	controller controller.Controller
 	cache      cache.Cache
 	scheme     *runtime.Scheme
 	mapper     meta.RESTMapper
+	konnect    *konnectTracker
 }
 
-// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch;update
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
@@ -77,29 +83,46 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !gwd.DeletionTimestamp.IsZero() {
-		// The garbage collector removes the children through their owner references.
-		return ctrl.Result{}, nil
+		// The garbage collector removes the children through their owner references; only
+		// Konnect's pinned certificates need Portico.
+		after, err := r.finalizeKonnect(ctx, gwd)
+		return ctrl.Result{RequeueAfter: after}, err
 	}
 
-	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv})
+	ctx, changed := withChanges(ctx)
+	defer changed.record(r, gwd)
+	konnectRun, err := r.prepareKonnect(ctx, gwd)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv, Konnect: konnectRun.render})
 	if err != nil {
 		return ctrl.Result{}, errors.Join(err, r.patchStatus(ctx, gwd, status.Observed{ApplyError: err}))
 	}
+	if gwd.Spec.Konnect != nil && konnectRun.render == nil {
+		// A data plane without its control plane serves nothing: the Deployment waits for
+		// the registration (an existing one is left as it is).
+		desired.Deployment = nil
+	}
 	var obs status.Observed
-	var requeueAfter time.Duration
+	requeueAfter := konnectRun.requeue
 	var errs []error
-	ctx, changed := withChanges(ctx)
 	for _, step := range []applyStep{r.applyChildren, r.applyMesh, r.applyRoute} {
 		after, err := step(ctx, gwd, desired, &obs)
-		requeueAfter = max(requeueAfter, after)
+		if after > 0 && (requeueAfter == 0 || after < requeueAfter) {
+			requeueAfter = after
+		}
 		errs = append(errs, err)
 	}
-	changed.record(r, gwd)
 	obs.ApplyError = errors.Join(errs...)
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
+	konnectErr := r.finishKonnect(ctx, gwd, konnectRun, &obs)
+	if konnectRun.requeue > 0 && (requeueAfter == 0 || konnectRun.requeue < requeueAfter) {
+		requeueAfter = konnectRun.requeue
+	}
 	statusErr := r.patchStatus(ctx, gwd, obs)
-	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, statusErr)
+	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, konnectErr, statusErr)
 }
 
 // applyStep writes one part of the desired children and records what it saw in obs. It may
@@ -109,7 +132,12 @@ type applyStep func(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment,
 // applyChildren applies the Deployment and the Service.
 func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, obs *status.Observed) (time.Duration, error) {
 	deployment := &appsv1.Deployment{}
-	depErr := applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, appsv1ac.ExtractDeployment, nil)
+	var depErr error
+	if desired.Deployment != nil {
+		depErr = applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, appsv1ac.ExtractDeployment, nil)
+	} else if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}, deployment); client.IgnoreNotFound(err) != nil {
+		depErr = err
+	}
 	if found(deployment) {
 		obs.Deployment = deployment
 	}
@@ -155,15 +183,55 @@ func gatewayOfPod(_ context.Context, obj client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
 }
 
+// konnectSecretsIndex indexes GatewayDeployments by the Secrets spec.konnect names.
+const konnectSecretsIndex = "spec.konnect.secrets"
+
+func konnectSecrets(obj client.Object) []string {
+	k := obj.(*gatewayv1alpha1.GatewayDeployment).Spec.Konnect
+	if k == nil {
+		return nil
+	}
+	names := []string{k.AuthSecretRef.Name}
+	if k.Certificate.SecretName != "" {
+		names = append(names, k.Certificate.SecretName)
+	}
+	return names
+}
+
+// gatewaysOfSecret names the gateways a Secret concerns: its owner, and those whose
+// spec.konnect names it.
+func (r *GatewayDeploymentReconciler) gatewaysOfSecret(ctx context.Context, obj client.Object) []reconcile.Request {
+	var out []reconcile.Request
+	if owner := metav1.GetControllerOf(obj); owner != nil && owner.Kind == "GatewayDeployment" {
+		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: owner.Name}})
+	}
+	gateways := &gatewayv1alpha1.GatewayDeploymentList{}
+	if err := r.List(ctx, gateways, client.InNamespace(obj.GetNamespace()), client.MatchingFields{konnectSecretsIndex: obj.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "listing the gateways that use a Secret", "secret", obj.GetName())
+		return out
+	}
+	for _, g := range gateways.Items {
+		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: g.Namespace, Name: g.Name}})
+	}
+	return out
+}
+
 // SetupWithManager registers the controller. Its watches see only Portico's own children:
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
 	r.cache, r.scheme, r.mapper = mgr.GetCache(), mgr.GetScheme(), mgr.GetRESTMapper()
+	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now), byID: map[types.UID]*konnectMemory{}}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {
+		return err
+	}
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		// Status writes (Portico's own among them) do not change the generation: skip them.
 		For(&gatewayv1alpha1.GatewayDeployment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
+		// The registration Secrets (owned) and the token and certificate Secrets users label
+		// for Portico: a fixed or rotated Secret re-triggers the gateways that name it.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfSecret)).
 		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(gatewayOfPod)).
 		// Istio, or OpenShift's Routes, may arrive while Portico runs. Metadata is all it needs.

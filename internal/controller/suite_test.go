@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -26,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/portico-dev/portico/internal/konnect/konnecttest"
 	"github.com/portico-dev/portico/internal/mesh"
 	"github.com/portico-dev/portico/internal/openshift"
 )
@@ -39,7 +39,34 @@ var (
 	// testEnvConfig reaches the API server as admin, for tests that install CRDs.
 	testEnvConfig *rest.Config
 	testImage     = "registry.example/kong-gateway:1.0"
+	// fakeKonnect stands in for Konnect; testClock is the reconciler's (and its) clock, which
+	// tests move forward to reach a certificate's renewal time.
+	fakeKonnect *konnecttest.Server
+	testClock   = &shiftedClock{}
 )
+
+const konnectToken = "kpat_portico-test-token-0123456789"
+
+// shiftedClock is the real time plus an offset. A test that moves it must move it back: other
+// parts of the operator compare it with the API server's timestamps.
+type shiftedClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *shiftedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *shiftedClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+func (c *shiftedClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
 
 // requestCounter counts the manager's API requests by HTTP method.
 type requestCounter struct {
@@ -136,11 +163,21 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "creating the manager: %v\n", err)
 		return 1
 	}
+	fakeKonnect, err = konnecttest.New(konnectToken)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "starting the Konnect test server: %v\n", err)
+		return 1
+	}
+	defer fakeKonnect.Close()
+	fakeKonnect.SetClock(testClock.Now)
+	konnectHTTP := fakeKonnect.Client()
+	konnectHTTP.Timeout = 2 * time.Second // short, so that a test can time a call out
 	reconciler = &GatewayDeploymentReconciler{
+		KonnectHTTP:  konnectHTTP,
 		Client:       mgr.GetClient(),
 		APIReader:    mgr.GetAPIReader(),
 		Recorder:     mgr.GetEventRecorder("portico"),
-		Clock:        clock.RealClock{},
+		Clock:        testClock,
 		DefaultImage: testImage,
 		Mesh:         mesh.NewCapability(),
 		Routes:       openshift.NewCapability(),

@@ -4,11 +4,15 @@
 package konnect
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -72,4 +76,44 @@ func NotAfter(certPEM []byte) (time.Time, error) {
 // RotateAt is when a certificate expiring at notAfter must be replaced.
 func RotateAt(notAfter time.Time, renewBefore time.Duration) time.Time {
 	return notAfter.Add(-renewBefore)
+}
+
+// SameCertificate tells whether two PEM texts hold the same certificate, whatever their line
+// breaks and surrounding whitespace.
+func SameCertificate(a, b string) bool {
+	da, db := certificateDER([]byte(a)), certificateDER([]byte(b))
+	return da != nil && bytes.Equal(da, db)
+}
+
+// Fingerprint is the SHA-256 of a PEM certificate's DER form, hex-encoded; "" when certPEM
+// holds no certificate.
+func Fingerprint(certPEM []byte) string {
+	der := certificateDER(certPEM)
+	if der == nil {
+		return ""
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:])
+}
+
+func certificateDER(certPEM []byte) []byte {
+	block, _ := pem.Decode(bytes.TrimSpace(certPEM))
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil
+	}
+	return block.Bytes
+}
+
+// CheckKeyPair verifies a PEM certificate and key belong together and returns the
+// certificate's expiry.
+func CheckKeyPair(certPEM, keyPEM []byte) (time.Time, error) {
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return time.Time{}, err
+	}
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return time.Time{}, err
+	}
+	return cert.NotAfter, nil
 }

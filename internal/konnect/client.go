@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -69,12 +70,66 @@ type Client struct {
 	serverURL string
 	token     string
 	http      *http.Client
+	gate      *Gate
 }
 
-// NewClient returns a client for serverURL (https) with the token. http.DefaultTransport
-// honours the cluster proxy (HTTPS_PROXY, NO_PROXY).
-func NewClient(serverURL, token string) *Client {
-	return &Client{serverURL: serverURL, token: token, http: &http.Client{Timeout: callTimeout}}
+// NewClient returns a client for serverURL (https) with the token. hc carries the transport
+// (nil: http.DefaultTransport, which honours the cluster proxy, HTTPS_PROXY and NO_PROXY);
+// gate, shared by all clients, holds back calls to a region that is failing (nil: none).
+func NewClient(serverURL, token string, hc *http.Client, gate *Gate) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: callTimeout}
+	}
+	return &Client{serverURL: serverURL, token: token, http: hc, gate: gate}
+}
+
+// Gate remembers, per region, until when Konnect asked to be left alone (429 Retry-After) or
+// last failed. Calls before then fail at once: one gateway waiting on a timeout is enough,
+// the others must not each hold a reconcile worker for it.
+type Gate struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+	now   func() time.Time
+}
+
+// NewGate returns a gate reading the time from now.
+func NewGate(now func() time.Time) *Gate {
+	return &Gate{until: map[string]time.Time{}, now: now}
+}
+
+// unavailableHold is how long a region that failed (5xx, timeout) is left alone.
+const unavailableHold = 5 * time.Second
+
+func (g *Gate) check(server string) error {
+	if g == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if wait := g.until[server].Sub(g.now()); wait > 0 {
+		return &RetryAfterError{RetryAfter: wait}
+	}
+	return nil
+}
+
+func (g *Gate) record(server string, err error) {
+	var retry *RetryAfterError
+	var hold time.Duration
+	switch {
+	case g == nil || err == nil:
+		return
+	case errors.As(err, &retry):
+		hold = retry.RetryAfter
+	case errors.Is(err, ErrUnavailable):
+		hold = unavailableHold
+	default:
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if until := g.now().Add(hold); until.After(g.until[server]) {
+		g.until[server] = until
+	}
 }
 
 // ControlPlane reads a control plane by id.
@@ -125,6 +180,30 @@ func (c *Client) Pin(ctx context.Context, controlPlaneID, certPEM string) (strin
 	return created.Item.ID, err
 }
 
+// PinOnce pins certPEM unless it is pinned already, and returns its id. A restart or a lost
+// answer may have left it pinned: listing first keeps one certificate from being pinned twice.
+func (c *Client) PinOnce(ctx context.Context, controlPlaneID, certPEM string) (string, error) {
+	id, err := c.FindPinned(ctx, controlPlaneID, certPEM)
+	if err != nil || id != "" {
+		return id, err
+	}
+	return c.Pin(ctx, controlPlaneID, certPEM)
+}
+
+// FindPinned gives the id under which certPEM is pinned, or "" when it is not.
+func (c *Client) FindPinned(ctx context.Context, controlPlaneID, certPEM string) (string, error) {
+	pinned, err := c.Certificates(ctx, controlPlaneID)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range pinned {
+		if SameCertificate(p.Cert, certPEM) {
+			return p.ID, nil
+		}
+	}
+	return "", nil
+}
+
 // Unpin removes a pinned certificate; one already gone counts as removed.
 func (c *Client) Unpin(ctx context.Context, controlPlaneID, certificateID string) error {
 	err := c.do(ctx, http.MethodDelete, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+
@@ -154,6 +233,15 @@ func (c *Client) Nodes(ctx context.Context, controlPlaneID string) ([]Node, erro
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, into any) error {
+	if err := c.gate.check(c.serverURL); err != nil {
+		return err
+	}
+	err := c.call(ctx, method, path, body, into)
+	c.gate.record(c.serverURL, err)
+	return err
+}
+
+func (c *Client) call(ctx context.Context, method, path string, body, into any) error {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	var reader io.Reader

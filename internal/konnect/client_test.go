@@ -42,7 +42,7 @@ func TestRegistrationCalls(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	s := server(t)
-	c := konnect.NewClient(s.URL, token)
+	c := konnect.NewClient(s.URL, token, s.Client(), nil)
 
 	cp, err := c.ControlPlane(ctx, cpID)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -91,7 +91,7 @@ func TestErrorsAreClassifiedAndKeepTheTokenOut(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
 			tc.setup()
-			_, err := konnect.NewClient(s.URL, tc.token).ControlPlane(ctx, tc.id)
+			_, err := konnect.NewClient(s.URL, tc.token, s.Client(), nil).ControlPlane(ctx, tc.id)
 			g.Expect(errors.Is(err, tc.want)).To(BeTrue(), "got %v", err)
 			g.Expect(err.Error()).NotTo(ContainSubstring(tc.token))
 			g.Expect(strings.Contains(err.Error(), "kpat_")).To(BeFalse())
@@ -99,7 +99,7 @@ func TestErrorsAreClassifiedAndKeepTheTokenOut(t *testing.T) {
 	}
 	var retry *konnect.RetryAfterError
 	s.Inject(konnecttest.Fault{PathContains: cpID, Status: 429, RetryAfter: 7 * time.Second})
-	_, err := konnect.NewClient(s.URL, token).ControlPlane(ctx, cpID)
+	_, err := konnect.NewClient(s.URL, token, s.Client(), nil).ControlPlane(ctx, cpID)
 	NewWithT(t).Expect(errors.As(err, &retry)).To(BeTrue())
 	NewWithT(t).Expect(retry.RetryAfter).To(Equal(7 * time.Second))
 }

@@ -49,6 +49,9 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	if annotations := mergedLabels(spec.Pod.Annotations, meshPodAnnotations(spec.Mesh)); len(annotations) > 0 {
 		template.WithAnnotations(annotations)
 	}
+	if in.Konnect != nil {
+		template.WithAnnotations(map[string]string{AnnotationKonnectCertificate: in.Konnect.CertificateID})
+	}
 	hash, err := hashOf(template)
 	if err != nil {
 		return nil, err
@@ -127,6 +130,9 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 			corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
 		)
 
+	if in.Konnect != nil {
+		ps.WithVolumes(konnectVolumeSource(in.Konnect))
+	}
 	if pod.ServiceAccountName != "" {
 		ps.WithServiceAccountName(pod.ServiceAccountName)
 	}
@@ -173,7 +179,7 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) {
 	spec := &in.GatewayDeployment.Spec
 
-	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec, in.ProxyEnv))
+	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec, in.ProxyEnv, in.Konnect))
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +206,9 @@ func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) 
 			corev1ac.VolumeMount().WithName("tmp").WithMountPath(tmpDir),
 		)
 
+	if in.Konnect != nil {
+		c.WithVolumeMounts(konnectVolumeMount())
+	}
 	if spec.ImagePullPolicy != "" {
 		c.WithImagePullPolicy(spec.ImagePullPolicy)
 	}

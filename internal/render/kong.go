@@ -50,14 +50,19 @@ var defaultEnv = []corev1.EnvVar{
 
 // gatewayEnv is the container's env: owned settings, then defaults and the cluster proxy (a
 // user variable of the same name takes their place), then the other user variables in order.
-func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar) []corev1.EnvVar {
+func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar, konnect *Konnect) []corev1.EnvVar {
 	user := make(map[string]corev1.EnvVar, len(spec.Env))
 	for _, e := range spec.Env {
 		user[e.Name] = e
 	}
 	env := ownedEnv(spec)
-	replaced := make(map[string]bool, len(defaultEnv))
-	for _, d := range append(append([]corev1.EnvVar(nil), defaultEnv...), clusterProxy(proxyEnv, spec.Env)...) {
+	defaults := append([]corev1.EnvVar(nil), defaultEnv...)
+	if konnect != nil {
+		env = append(env, konnectEnv(konnect)...)
+		defaults = append(defaults, konnectDefaultEnv...)
+	}
+	replaced := make(map[string]bool, len(defaults))
+	for _, d := range append(defaults, clusterProxy(proxyEnv, spec.Env)...) {
 		if u, ok := user[d.Name]; ok {
 			d = u
 			replaced[d.Name] = true

@@ -174,7 +174,7 @@ func TestUserEnvReplacesDefaultsAndKeepsOrder(t *testing.T) {
 	gwd := defaulted("env", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 		s.Env = []corev1.EnvVar{{Name: "B", Value: "2"}, {Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"}, {Name: "A", Value: "1"}}
 	})
-	env := gatewayEnv(&gwd.Spec, nil)
+	env := gatewayEnv(&gwd.Spec, nil, nil)
 	names := make([]string, 0, len(env))
 	for _, e := range env {
 		names = append(names, e.Name)

@@ -35,6 +35,8 @@ type Observed struct {
 	Mesh MeshObserved
 	// Route is what the reconcile found of the OpenShift Route.
 	Route RouteObserved
+	// Konnect is what the reconcile found and did for the Konnect registration.
+	Konnect KonnectObserved
 }
 
 // RouteObserved is the Route part of Observed.
@@ -97,6 +99,17 @@ func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Tim
 		st.Addresses = append(routeAddresses(obs.Route.Route), st.Addresses...)
 	} else {
 		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionRouteAdmitted)
+	}
+	if obs.Konnect.Requested {
+		registered, connected, blocking := konnectConditions(obs.Konnect, obs.Pods, desired)
+		conditions = append(conditions, registered, connected)
+		if optionalFailed == nil {
+			optionalFailed = blocking
+		}
+		st.Konnect = konnectSummary(obs.Konnect, obs.Pods)
+	} else {
+		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionKonnectRegistered)
+		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionKonnectConnected)
 	}
 	ready := readyCondition(gwd, obs, desired, available, degraded, optionalFailed)
 	for _, c := range append([]metav1.Condition{ready}, conditions...) {
@@ -258,6 +271,12 @@ func minAvailable(gwd *gatewayv1alpha1.GatewayDeployment, desired int32) int32 {
 	return max(1, desired-int32(unavailable))
 }
 
+// RolloutComplete tells whether d runs desired pods of its current spec, all available.
+func RolloutComplete(d *appsv1.Deployment, desired int32) bool {
+	return d != nil && d.Status.ObservedGeneration >= d.Generation &&
+		d.Status.UpdatedReplicas == desired && d.Status.Replicas == desired && d.Status.AvailableReplicas == desired
+}
+
 func progressingCondition(d *appsv1.Deployment, desired int32) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionProgressing}
 	switch {
@@ -266,7 +285,7 @@ func progressingCondition(d *appsv1.Deployment, desired int32) metav1.Condition 
 	case deadlineExceeded(d) != nil:
 		c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonProgressDeadlineExceeded
 		c.Message = "The rollout stopped making progress; see the Degraded condition."
-	case d.Status.UpdatedReplicas == desired && d.Status.Replicas == desired && d.Status.AvailableReplicas == desired:
+	case RolloutComplete(d, desired):
 		c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonRolloutComplete
 		c.Message = fmt.Sprintf("Rollout complete: %d of %d replicas updated and available.", desired, desired)
 	default:
@@ -311,6 +330,9 @@ func readyCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, desire
 	switch {
 	case degraded.Status == metav1.ConditionTrue:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, degraded.Reason, degraded.Message
+	case obs.Deployment == nil && optionalFailed != nil:
+		// What failed is why there is no Deployment yet (a Konnect registration).
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, optionalFailed.Reason, optionalFailed.Message
 	case available.Status != metav1.ConditionTrue:
 		c.Status, c.Reason, c.Message = available.Status, available.Reason, available.Message
 		if c.Status == metav1.ConditionUnknown {

@@ -12,8 +12,10 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -68,8 +70,14 @@ type Server struct {
 	now        func() time.Time
 }
 
-// New starts a server that accepts the bearer token.
+// New starts a server on a random local port that accepts the bearer token. It speaks TLS,
+// as Konnect does: Client trusts it.
 func New(token string) (*Server, error) {
+	return NewOn("127.0.0.1:0", token)
+}
+
+// NewOn starts the server on addr.
+func NewOn(addr, token string) (*Server, error) {
 	doc, err := libopenapi.NewDocument(contract)
 	if err != nil {
 		return nil, fmt.Errorf("loading the Konnect contract: %w", err)
@@ -82,9 +90,32 @@ func New(token string) (*Server, error) {
 		return nil, fmt.Errorf("building the contract validator: %v", errs)
 	}
 	s := &Server{Token: token, validator: v, planes: map[string]*controlPlane{}, now: time.Now}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Listener.Close()
+	s.srv.Listener = listener
+	s.srv.StartTLS()
 	s.URL = s.srv.URL
 	return s, nil
+}
+
+// Client is an HTTP client that trusts the server's certificate.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// CertificatePEM is the server's certificate, for clients that trust it through a file
+// (SSL_CERT_FILE).
+func (s *Server) CertificatePEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
+
+// SetClock makes the server read the time from now (nodes' last pings, certificates' times).
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // Close stops the server.

@@ -39,7 +39,7 @@ func call(t *testing.T, s *Server, method, path, token, body string) (*http.Resp
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

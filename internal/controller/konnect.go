@@ -1,0 +1,700 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package controller
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/konnect"
+	"github.com/portico-dev/portico/internal/render"
+	"github.com/portico-dev/portico/internal/status"
+)
+
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+
+const (
+	// ComponentKonnect labels the registration Secret.
+	ComponentKonnect = "konnect"
+	// defaultCertificateDuration and defaultRenewBefore apply when spec.konnect.certificate
+	// leaves them out (the CRD's rules assume the same values).
+	defaultCertificateDuration = 90 * 24 * time.Hour
+	defaultRenewBefore         = 30 * 24 * time.Hour
+	defaultPollInterval        = time.Minute
+	// catchUpGap spaces the extra polls made while new pods are expected to check in.
+	catchUpGap = 10 * time.Second
+	// Failed calls are retried after retryBase, doubling up to retryMax.
+	retryBase = 5 * time.Second
+	retryMax  = 5 * time.Minute
+	// unpinDeadline bounds how long a deleted gateway waits for Konnect to unpin its
+	// certificates; after that it goes, with a warning event that names them.
+	unpinDeadline = 15 * time.Minute
+)
+
+// FinalizerKonnectToken keeps a token Secret while a gateway still needs it to unpin its
+// certificates: a namespace being deleted would otherwise remove the token first.
+const FinalizerKonnectToken = "gateway.portico.dev/konnect-token-in-use"
+
+// registrationSecretName is the name of the Secret holding a gateway's registration.
+func registrationSecretName(gwd *gatewayv1alpha1.GatewayDeployment) string {
+	return gwd.Name + "-konnect"
+}
+
+// konnectProblem is a registration failure the condition reports, with its reason.
+type konnectProblem struct {
+	reason, message string
+	retryAfter      time.Duration
+}
+
+func (p *konnectProblem) Error() string { return p.message }
+
+// problemFrom classifies a Konnect call's error. what names the object asked for.
+func problemFrom(err error, what string) *konnectProblem {
+	var retry *konnect.RetryAfterError
+	switch {
+	case errors.As(err, &retry):
+		return &konnectProblem{gatewayv1alpha1.ReasonAPIUnavailable,
+			fmt.Sprintf("Konnect asked to wait (rate limit or recent failures); retrying after %s.", retry.RetryAfter.Round(time.Second)), retry.RetryAfter}
+	case errors.Is(err, konnect.ErrAuth):
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonAuthInvalid,
+			message: fmt.Sprintf("Konnect refused the token while reading %s: check that it is valid and may manage the control plane. (%v)", what, err)}
+	case errors.Is(err, konnect.ErrNotFound):
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonControlPlaneNotFound,
+			message: fmt.Sprintf("Konnect has no %s: check spec.konnect and serverURL (the control plane's region). (%v)", what, err)}
+	default:
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonAPIUnavailable, message: fmt.Sprintf("Konnect's API failed: %v", err)}
+	}
+}
+
+// konnectTracker is what Portico remembers between reconciles that it need not store: the
+// last poll of each gateway's nodes and the retry backoff. Losing it costs one poll.
+type konnectTracker struct {
+	gate *konnect.Gate
+	mu   sync.Mutex
+	byID map[types.UID]*konnectMemory
+}
+
+type konnectMemory struct {
+	nodes                   map[string]time.Time
+	polledAt, attemptAt     time.Time
+	nextPoll                time.Time
+	pollReason, pollMessage string
+	// failures counts consecutive failed registration attempts, pollFailures failed polls.
+	failures, pollFailures int
+	// unpinFailingSince is when unpinning a deleted gateway's certificates first failed.
+	unpinFailingSince time.Time
+}
+
+func (t *konnectTracker) memory(uid types.UID) *konnectMemory {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m, ok := t.byID[uid]
+	if !ok {
+		m = &konnectMemory{}
+		t.byID[uid] = m
+	}
+	return m
+}
+
+func (t *konnectTracker) forget(uid types.UID) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.byID, uid)
+}
+
+func backoff(failures int) time.Duration {
+	d := retryBase
+	for i := 1; i < failures && d < retryMax; i++ {
+		d *= 2
+	}
+	return min(d, retryMax)
+}
+
+// konnectRun carries one reconcile's Konnect work from before the render to after the apply.
+type konnectRun struct {
+	spec   *gatewayv1alpha1.KonnectSpec
+	client *konnect.Client
+	secret *corev1.Secret // the registration Secret; nil while there is none
+	reg    registration
+	mem    *konnectMemory
+	// render is what the Deployment needs; nil until a certificate is pinned.
+	render  *render.Konnect
+	obs     status.KonnectObserved
+	requeue time.Duration
+}
+
+func (run *konnectRun) requeueAfter(d time.Duration) {
+	if d > 0 && (run.requeue == 0 || d < run.requeue) {
+		run.requeue = d
+	}
+}
+
+// fail records a registration problem and when to try again.
+func (run *konnectRun) fail(p *konnectProblem) {
+	run.obs.Reason, run.obs.Message = p.reason, p.message
+	run.mem.failures++
+	run.requeueAfter(max(backoff(run.mem.failures), p.retryAfter))
+}
+
+// prepareKonnect brings the registration to what spec.konnect asks for, before the render:
+// token, control plane, certificate, pin. Konnect's failures become the condition's reason;
+// only the Kubernetes API's are returned.
+func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (*konnectRun, error) {
+	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.konnect.memory(gwd.UID)}
+	secret := &corev1.Secret{}
+	switch err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); {
+	case err == nil && metav1.IsControlledBy(secret, gwd):
+		run.secret, run.reg = secret, registrationFrom(secret)
+	case err != nil && !apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("reading the Konnect registration: %w", err)
+	}
+	if run.spec == nil {
+		if run.secret == nil && !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
+			return run, nil
+		}
+		return run, r.deregister(ctx, gwd, run)
+	}
+	run.obs.Requested = true
+	if err := r.patchFinalizer(ctx, gwd, true); err != nil {
+		return nil, err
+	}
+	if old := run.reg.AuthSecret; old != "" && old != run.spec.AuthSecretRef.Name {
+		if err := r.releaseToken(ctx, gwd, old); err != nil {
+			return nil, err
+		}
+	}
+	err := r.register(ctx, gwd, run)
+	var problem *konnectProblem
+	switch {
+	case errors.As(err, &problem):
+		run.fail(problem)
+	case err != nil:
+		return nil, err
+	default:
+		run.mem.failures = 0
+	}
+	if reg := run.reg; reg.CertificateID != "" && reg.ControlPlaneHost != "" {
+		secretName := registrationSecretName(gwd)
+		if user := run.spec.Certificate.SecretName; user != "" {
+			secretName = user
+		}
+		run.render = &render.Konnect{
+			ControlPlaneHost: reg.ControlPlaneHost, TelemetryHost: reg.TelemetryHost,
+			SecretName: secretName, CertificateID: reg.CertificateID, Labels: run.spec.DataPlaneLabels,
+		}
+	}
+	run.obs.Pinned = run.render != nil
+	run.obs.Rotating = len(run.reg.Retired) > 0 || len(run.reg.NextCert) > 0
+	run.obs.Summary = gatewayv1alpha1.KonnectStatus{
+		ControlPlaneID: run.reg.ControlPlaneID, ControlPlaneEndpoint: run.reg.ControlPlaneHost, CertificateID: run.reg.CertificateID,
+	}
+	if notAfter, err := konnect.NotAfter(r.certificateInUse(ctx, gwd, run)); err == nil {
+		t := metav1.NewTime(notAfter.UTC())
+		run.obs.Summary.CertificateNotAfter = &t
+	}
+	return run, nil
+}
+
+// register resolves the token and the control plane, issues or reads the certificate, and
+// pins it. Each step writes the registration Secret before the next calls Konnect.
+func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+	spec, reg := run.spec, &run.reg
+	token, err := r.konnectToken(ctx, gwd.Namespace, spec.AuthSecretRef.Name, spec.AuthSecretRef.Key)
+	if err != nil {
+		return err
+	}
+	run.client = konnect.NewClient(spec.ServerURL, token, r.KonnectHTTP, r.konnect.gate)
+	reg.AuthSecret, reg.AuthSecretKey = spec.AuthSecretRef.Name, spec.AuthSecretRef.Key
+
+	ref := "id:" + spec.ControlPlaneID
+	if spec.ControlPlaneName != "" {
+		ref = "name:" + spec.ControlPlaneName
+	}
+	if reg.ControlPlaneRef != ref || reg.ServerURL != spec.ServerURL || reg.ControlPlaneHost == "" {
+		var cp *konnect.ControlPlane
+		if spec.ControlPlaneName != "" {
+			cp, err = run.client.ControlPlaneByName(ctx, spec.ControlPlaneName)
+		} else {
+			cp, err = run.client.ControlPlane(ctx, spec.ControlPlaneID)
+		}
+		if err != nil {
+			return problemFrom(err, "control plane "+strings.TrimPrefix(strings.TrimPrefix(ref, "id:"), "name:"))
+		}
+		if reg.ControlPlaneID != cp.ID {
+			reg.retire()
+		}
+		reg.ServerURL, reg.ControlPlaneRef, reg.ControlPlaneID = spec.ServerURL, ref, cp.ID
+		reg.ControlPlaneHost, reg.TelemetryHost = hostOf(cp.Endpoint), hostOf(cp.TelemetryEndpoint)
+	}
+
+	certPEM, err := r.prepareCertificate(ctx, gwd, run)
+	if err != nil {
+		return err
+	}
+	if err := r.writeRegistration(ctx, gwd, run); err != nil {
+		return err
+	}
+	if reg.CertificateID == "" {
+		id, err := run.client.PinOnce(ctx, reg.ControlPlaneID, string(certPEM))
+		if err != nil {
+			return problemFrom(err, "control plane "+reg.ControlPlaneID+" (pinning the certificate)")
+		}
+		reg.CertificateID = id
+		log.FromContext(ctx).Info("pinned a Konnect client certificate", "controlPlane", reg.ControlPlaneID, "certificate", id)
+		changesFrom(ctx).add("Update", "Konnect certificate "+id+" (pinned)")
+		if err := r.writeRegistration(ctx, gwd, run); err != nil {
+			return err
+		}
+	}
+	if len(reg.NextCert) > 0 {
+		// Rotation: the successor is pinned next to the certificate in use, then takes its
+		// place; the pods roll onto it and the old one is unpinned after (finishKonnect).
+		id, err := run.client.PinOnce(ctx, reg.ControlPlaneID, string(reg.NextCert))
+		if err != nil {
+			return problemFrom(err, "control plane "+reg.ControlPlaneID+" (pinning the new certificate)")
+		}
+		reg.retire()
+		reg.Cert, reg.Key, reg.NextCert, reg.NextKey = reg.NextCert, reg.NextKey, nil, nil
+		reg.CertificateID, reg.CertificateSHA256 = id, konnect.Fingerprint(reg.Cert)
+		log.FromContext(ctx).Info("rotating the Konnect client certificate", "controlPlane", reg.ControlPlaneID, "certificate", id)
+		changesFrom(ctx).add("Update", "Konnect certificate "+id+" (pinned for rotation)")
+		return r.writeRegistration(ctx, gwd, run)
+	}
+	return nil
+}
+
+// prepareCertificate makes sure the registration has its certificate (and, when rotation is
+// due, a successor) and returns the PEM certificate to pin.
+func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) ([]byte, error) {
+	reg, certSpec := &run.reg, run.spec.Certificate
+	if certSpec.SecretName != "" {
+		cert, err := r.userCertificate(ctx, gwd.Namespace, certSpec.SecretName)
+		if err != nil {
+			return nil, err
+		}
+		if fp := konnect.Fingerprint(cert); fp != reg.CertificateSHA256 {
+			reg.retire() // a new certificate from the user: pin it, roll, unpin the old one
+			reg.CertificateSHA256 = fp
+		}
+		reg.Cert, reg.Key, reg.NextCert, reg.NextKey = nil, nil, nil, nil
+		return cert, nil
+	}
+	now := r.Clock.Now()
+	duration, renewBefore := defaultCertificateDuration, defaultRenewBefore
+	if certSpec.Duration != nil {
+		duration = certSpec.Duration.Duration
+	}
+	if certSpec.RenewBefore != nil {
+		renewBefore = certSpec.RenewBefore.Duration
+	}
+	issue := func() ([]byte, []byte, error) {
+		pair, err := konnect.Issue(gwd.Namespace+"/"+gwd.Name, now, duration, rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		return pair.CertPEM, pair.KeyPEM, nil
+	}
+	var err error
+	switch notAfter, parseErr := konnect.NotAfter(reg.Cert); {
+	case parseErr != nil || konnect.Fingerprint(reg.Cert) != reg.CertificateSHA256:
+		// None yet, or the registration held the user's certificate until now.
+		reg.retire()
+		if reg.Cert, reg.Key, err = issue(); err != nil {
+			return nil, err
+		}
+		reg.CertificateSHA256 = konnect.Fingerprint(reg.Cert)
+	case !now.Before(konnect.RotateAt(notAfter, renewBefore)) && len(reg.NextCert) == 0:
+		if reg.NextCert, reg.NextKey, err = issue(); err != nil {
+			return nil, err
+		}
+	default:
+		run.requeueAfter(konnect.RotateAt(notAfter, renewBefore).Sub(now))
+	}
+	return reg.Cert, nil
+}
+
+// certificateInUse is the PEM certificate the pods use, for status.
+func (r *GatewayDeploymentReconciler) certificateInUse(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) []byte {
+	if name := run.spec.Certificate.SecretName; name != "" {
+		cert, _ := r.userCertificate(ctx, gwd.Namespace, name)
+		return cert
+	}
+	return run.reg.Cert
+}
+
+// konnectSecret reads a Secret the user labelled for Portico. The cache holds only those;
+// one that is missing there is looked up once more around the cache, to tell the user
+// whether it is missing or only unlabelled.
+func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespace, name, what string) (*corev1.Secret, error) {
+	secret := &corev1.Secret{}
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	err := r.Get(ctx, key, secret)
+	if err == nil {
+		return secret, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("reading Secret %s: %w", name, err)
+	}
+	reason := gatewayv1alpha1.ReasonAuthSecretNotFound
+	if what != "token" {
+		reason = gatewayv1alpha1.ReasonCertificateInvalid
+	}
+	uncached := &metav1.PartialObjectMetadata{}
+	uncached.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if getErr := r.APIReader.Get(ctx, key, uncached); getErr == nil {
+		return nil, &konnectProblem{reason: reason, message: fmt.Sprintf(
+			"Secret %s (the Konnect %s) has no label %s: Portico reads and watches only Secrets so labelled. Run: kubectl label secret -n %s %s %s=%s",
+			name, what, gatewayv1alpha1.LabelKonnect, namespace, name, gatewayv1alpha1.LabelKonnect, what)}
+	}
+	return nil, &konnectProblem{reason: reason, message: fmt.Sprintf("Secret %s (the Konnect %s) does not exist in namespace %s.", name, what, namespace)}
+}
+
+// konnectToken reads the token, and protects its Secret from deletion while certificates
+// pinned with it remain.
+func (r *GatewayDeploymentReconciler) konnectToken(ctx context.Context, namespace, name, key string) (string, error) {
+	secret, err := r.konnectSecret(ctx, namespace, name, "token")
+	if err != nil {
+		return "", err
+	}
+	token := strings.TrimSpace(string(secret.Data[key]))
+	if token == "" {
+		return "", &konnectProblem{reason: gatewayv1alpha1.ReasonAuthSecretNotFound,
+			message: fmt.Sprintf("Secret %s has no key %q, or it is empty: it should hold a Konnect token (kpat_… or spat_…).", name, key)}
+	}
+	if secret.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(secret, FinalizerKonnectToken) {
+		patch := client.MergeFrom(secret.DeepCopy())
+		controllerutil.AddFinalizer(secret, FinalizerKonnectToken)
+		if err := r.Patch(ctx, secret, patch); err != nil {
+			return "", fmt.Errorf("protecting token Secret %s: %w", name, err)
+		}
+	}
+	return token, nil
+}
+
+// releaseToken lifts the protection of a token Secret no other gateway with pinned
+// certificates refers to.
+func (r *GatewayDeploymentReconciler) releaseToken(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, name string) error {
+	gateways := &gatewayv1alpha1.GatewayDeploymentList{}
+	if err := r.List(ctx, gateways, client.InNamespace(gwd.Namespace), client.MatchingFields{konnectSecretsIndex: name}); err != nil {
+		return fmt.Errorf("listing gateways that use Secret %s: %w", name, err)
+	}
+	for i := range gateways.Items {
+		other := &gateways.Items[i]
+		if other.UID != gwd.UID && other.Spec.Konnect != nil && other.Spec.Konnect.AuthSecretRef.Name == name &&
+			controllerutil.ContainsFinalizer(other, gatewayv1alpha1.FinalizerKonnect) {
+			return nil
+		}
+	}
+	secret := &corev1.Secret{}
+	if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: name}, secret); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if !controllerutil.ContainsFinalizer(secret, FinalizerKonnectToken) {
+		return nil
+	}
+	patch := client.MergeFrom(secret.DeepCopy())
+	controllerutil.RemoveFinalizer(secret, FinalizerKonnectToken)
+	return client.IgnoreNotFound(r.Patch(ctx, secret, patch))
+}
+
+// userCertificate reads a user-managed certificate Secret and checks it.
+func (r *GatewayDeploymentReconciler) userCertificate(ctx context.Context, namespace, name string) ([]byte, error) {
+	secret, err := r.konnectSecret(ctx, namespace, name, "certificate")
+	if err != nil {
+		return nil, err
+	}
+	cert, key := secret.Data[corev1.TLSCertKey], secret.Data[corev1.TLSPrivateKeyKey]
+	if _, err := konnect.CheckKeyPair(cert, key); err != nil {
+		return nil, &konnectProblem{reason: gatewayv1alpha1.ReasonCertificateInvalid,
+			message: fmt.Sprintf("Secret %s must hold a PEM certificate (tls.crt) and its private key (tls.key): %v", name, err)}
+	}
+	return cert, nil
+}
+
+// writeRegistration creates or updates the registration Secret when reg differs from it.
+func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+	if run.secret == nil {
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: registrationSecretName(gwd), Namespace: gwd.Namespace}, Type: corev1.SecretTypeOpaque}
+		secret.Labels = render.Labels(gwd, ComponentKonnect)
+		secret.Labels[gatewayv1alpha1.LabelKonnect] = "registration"
+		if err := controllerutil.SetControllerReference(gwd, secret, r.scheme); err != nil {
+			return err
+		}
+		run.reg.writeTo(secret)
+		if err := r.Create(ctx, secret); err != nil {
+			return fmt.Errorf("creating the Konnect registration Secret: %w", err)
+		}
+		changesFrom(ctx).add("Create", "Secret "+secret.Name)
+		run.secret = secret
+		return nil
+	}
+	next := run.secret.DeepCopy()
+	run.reg.writeTo(next)
+	if equality.Semantic.DeepEqual(next.Annotations, run.secret.Annotations) && equality.Semantic.DeepEqual(next.Data, run.secret.Data) {
+		return nil
+	}
+	// An update, not an apply: the resourceVersion makes a concurrent change fail rather than
+	// be overwritten, and a failed write is retried from a fresh read.
+	if err := r.Update(ctx, next); err != nil {
+		return fmt.Errorf("updating the Konnect registration Secret: %w", err)
+	}
+	run.secret = next
+	return nil
+}
+
+// finishKonnect runs after the apply: it unpins retired certificates once the pods have rolled
+// onto the new one, and polls which data planes checked in.
+func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, obs *status.Observed) error {
+	if run.client == nil || run.render == nil {
+		obs.Konnect = run.obs
+		return nil
+	}
+	reg := &run.reg
+	d := obs.Deployment
+	if len(reg.Retired) > 0 && d != nil && d.Spec.Template.Annotations[render.AnnotationKonnectCertificate] == reg.CertificateID &&
+		status.RolloutComplete(d, render.Replicas(gwd)) {
+		remaining, err := r.unpin(ctx, run.client, reg.Retired)
+		reg.Retired = remaining
+		if err != nil {
+			run.fail(problemFrom(err, "control plane "+reg.ControlPlaneID+" (unpinning the old certificate)"))
+		} else {
+			log.FromContext(ctx).Info("rotation complete: the old Konnect certificate is unpinned", "certificate", reg.CertificateID)
+		}
+		if err := r.writeRegistration(ctx, gwd, run); err != nil {
+			return err
+		}
+		run.obs.Rotating = len(reg.Retired) > 0
+	}
+	r.pollNodes(ctx, gwd, run, obs.Pods)
+	obs.Konnect = run.obs
+	return nil
+}
+
+// unpin unpins "controlPlaneID/certificateID" pairs and returns those still pinned.
+func (r *GatewayDeploymentReconciler) unpin(ctx context.Context, c *konnect.Client, pairs []string) ([]string, error) {
+	var remaining []string
+	var errs []error
+	for _, pair := range pairs {
+		cpID, certID, _ := strings.Cut(pair, "/")
+		if err := c.Unpin(ctx, cpID, certID); err != nil {
+			remaining = append(remaining, pair)
+			errs = append(errs, err)
+			continue
+		}
+		log.FromContext(ctx).Info("unpinned a Konnect client certificate", "controlPlane", cpID, "certificate", certID)
+	}
+	return remaining, errors.Join(errs...)
+}
+
+// pollNodes asks Konnect which data planes checked in, when the poll interval (or, after a
+// failure, the backoff) has passed, and sooner while new pods are expected to appear.
+func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, pods []corev1.Pod) {
+	mem, now := run.mem, r.Clock.Now()
+	interval := defaultPollInterval
+	if run.spec.PollInterval != nil {
+		interval = run.spec.PollInterval.Duration
+	}
+	awaiting := status.AwaitingCheckIn(mem.nodes, pods, now)
+	due := !now.Before(mem.nextPoll) || (awaiting && now.Sub(mem.attemptAt) >= catchUpGap)
+	if due {
+		mem.attemptAt = now
+		nodes, err := run.client.Nodes(ctx, run.reg.ControlPlaneID)
+		if err != nil {
+			p := problemFrom(err, "control plane "+run.reg.ControlPlaneID+" (listing its data planes)")
+			mem.pollFailures++
+			mem.pollReason, mem.pollMessage = p.reason, p.message
+			mem.nextPoll = now.Add(max(backoff(mem.pollFailures), p.retryAfter))
+		} else {
+			mem.pollFailures, mem.pollReason, mem.pollMessage = 0, "", ""
+			mem.nodes = make(map[string]time.Time, len(nodes))
+			for _, n := range nodes {
+				mem.nodes[n.Hostname] = n.LastPing
+			}
+			mem.polledAt, mem.nextPoll = now, now.Add(interval)
+		}
+	}
+	run.requeueAfter(mem.nextPoll.Sub(now))
+	if status.AwaitingCheckIn(mem.nodes, pods, now) {
+		run.requeueAfter(catchUpGap)
+	}
+	run.obs.Nodes, run.obs.PolledAt = mem.nodes, mem.polledAt
+	run.obs.PollReason, run.obs.PollMessage = mem.pollReason, mem.pollMessage
+}
+
+// deregister unpins every certificate of a gateway whose spec.konnect was removed, then
+// deletes the registration and lets go of the finalizer.
+func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+	if err := r.unpinAll(ctx, gwd, run); err != nil {
+		var problem *konnectProblem
+		if !errors.As(err, &problem) {
+			return err
+		}
+		run.obs.Requested = true
+		run.fail(&konnectProblem{reason: gatewayv1alpha1.ReasonUnpinFailed, retryAfter: problem.retryAfter,
+			message: "spec.konnect was removed, but unpinning the certificates failed; retrying. " + problem.message})
+		return nil
+	}
+	if run.secret != nil {
+		if err := r.Delete(ctx, run.secret); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting the Konnect registration: %w", err)
+		}
+		changesFrom(ctx).add("Update", "Konnect registration (removed)")
+	}
+	if err := r.releaseToken(ctx, gwd, run.reg.AuthSecret); err != nil {
+		return err
+	}
+	r.konnect.forget(gwd.UID)
+	return r.patchFinalizer(ctx, gwd, false)
+}
+
+// unpinAll unpins the certificates the registration knows of, the successor included.
+func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+	reg := &run.reg
+	if reg.ControlPlaneID == "" && gwd.Status.Konnect != nil {
+		// The registration Secret is gone (a foreground deletion removes it first): status
+		// still names the certificate in use.
+		reg.ControlPlaneID, reg.CertificateID = gwd.Status.Konnect.ControlPlaneID, gwd.Status.Konnect.CertificateID
+	}
+	pairs := reg.pinned()
+	if len(pairs) == 0 && len(reg.NextCert) == 0 {
+		return nil
+	}
+	name, key := reg.AuthSecret, reg.AuthSecretKey
+	if s := gwd.Spec.Konnect; s != nil && name == "" {
+		name, key = s.AuthSecretRef.Name, s.AuthSecretRef.Key
+	}
+	serverURL := reg.ServerURL
+	if serverURL == "" && gwd.Spec.Konnect != nil {
+		serverURL = gwd.Spec.Konnect.ServerURL
+	}
+	token, err := r.konnectToken(ctx, gwd.Namespace, name, key)
+	if err != nil {
+		return err
+	}
+	c := konnect.NewClient(serverURL, token, r.KonnectHTTP, r.konnect.gate)
+	if len(reg.NextCert) > 0 {
+		id, err := c.FindPinned(ctx, reg.ControlPlaneID, string(reg.NextCert))
+		if err != nil {
+			return problemFrom(err, "control plane "+reg.ControlPlaneID)
+		}
+		if id != "" {
+			pairs = append(pairs, reg.ControlPlaneID+"/"+id)
+		}
+	}
+	if remaining, err := r.unpin(ctx, c, pairs); err != nil {
+		return problemFrom(err, fmt.Sprintf("control plane %s (unpinning %s)", reg.ControlPlaneID, strings.Join(remaining, ", ")))
+	}
+	return nil
+}
+
+// finalizeKonnect unpins a deleted gateway's certificates before letting it go. It gives up
+// after unpinDeadline, or at once when an admin sets the release annotation, and then says
+// which certificates stay pinned, in an event and the log.
+func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (time.Duration, error) {
+	if !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
+		return 0, nil
+	}
+	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.konnect.memory(gwd.UID)}
+	secret := &corev1.Secret{}
+	if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); err == nil {
+		run.secret, run.reg = secret, registrationFrom(secret)
+	} else if !apierrors.IsNotFound(err) {
+		return 0, err
+	}
+	err := r.unpinAll(ctx, gwd, run)
+	var problem *konnectProblem
+	if err != nil && !errors.As(err, &problem) {
+		return 0, err
+	}
+	released := gwd.Annotations[gatewayv1alpha1.AnnotationKonnectRelease] == "true"
+	// The deadline counts from the first failure this process saw, on its own clock: the
+	// deletion timestamp is the API server's, and the two clocks may disagree.
+	if problem != nil && run.mem.unpinFailingSince.IsZero() {
+		run.mem.unpinFailingSince = r.Clock.Now()
+	}
+	deadline := run.mem.unpinFailingSince.Add(unpinDeadline)
+	expired := problem != nil && !r.Clock.Now().Before(deadline)
+	if problem != nil && !released && !expired {
+		run.fail(problem)
+		c := metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered, Status: metav1.ConditionFalse,
+			Reason: gatewayv1alpha1.ReasonUnpinFailed, ObservedGeneration: gwd.Generation,
+			Message: fmt.Sprintf("Deleting: unpinning the certificates from Konnect failed; retrying until %s. To let go now and leave them pinned, annotate %s=true. %s",
+				deadline.UTC().Format(time.RFC3339), gatewayv1alpha1.AnnotationKonnectRelease, problem.message)}
+		return run.requeue, r.setCondition(ctx, gwd, c)
+	}
+	if problem != nil {
+		why := "the unpin deadline passed"
+		if released {
+			why = "annotation " + gatewayv1alpha1.AnnotationKonnectRelease + " is set"
+		}
+		left := strings.Join(run.reg.pinned(), ", ")
+		log.FromContext(ctx).Error(problem, "letting go without unpinning Konnect certificates: unpin them by hand", "reason", why, "certificates", left)
+		r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, "KonnectCertificatesLeftPinned", "Delete",
+			"Released (%s) with certificates still pinned (control plane/certificate): %s. Unpin them in Konnect.", why, left)
+	}
+	if err := r.releaseToken(ctx, gwd, run.reg.AuthSecret); err != nil {
+		return 0, err
+	}
+	if gwd.Spec.Konnect != nil && gwd.Spec.Konnect.AuthSecretRef.Name != run.reg.AuthSecret {
+		if err := r.releaseToken(ctx, gwd, gwd.Spec.Konnect.AuthSecretRef.Name); err != nil {
+			return 0, err
+		}
+	}
+	r.konnect.forget(gwd.UID)
+	return 0, r.patchFinalizer(ctx, gwd, false)
+}
+
+// setCondition writes one condition to status when it changed.
+func (r *GatewayDeploymentReconciler) setCondition(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, c metav1.Condition) error {
+	old := meta.FindStatusCondition(gwd.Status.Conditions, c.Type)
+	if old != nil && old.Status == c.Status && old.Reason == c.Reason && old.Message == c.Message {
+		return nil
+	}
+	patch := client.MergeFrom(gwd.DeepCopy())
+	meta.SetStatusCondition(&gwd.Status.Conditions, c)
+	return r.Status().Patch(ctx, gwd, patch)
+}
+
+// patchFinalizer adds or removes the Konnect finalizer.
+func (r *GatewayDeploymentReconciler) patchFinalizer(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, add bool) error {
+	if controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) == add {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(gwd.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	if add {
+		controllerutil.AddFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect)
+	} else {
+		controllerutil.RemoveFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect)
+	}
+	if err := r.Patch(ctx, gwd, patch); err != nil {
+		return client.IgnoreNotFound(fmt.Errorf("updating the Konnect finalizer: %w", err))
+	}
+	return nil
+}
+
+// hostOf is an endpoint URL's host, without scheme or port.
+func hostOf(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return strings.TrimPrefix(endpoint, "https://")
+	}
+	return u.Hostname()
+}
