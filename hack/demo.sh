@@ -11,7 +11,7 @@ log=$state/demo.log
 operator_log=$state/operator.log
 pidfile=$state/operator.pid
 sample=config/samples/gateway_v1alpha1_gatewaydeployment.yaml
-steps=6
+steps=9
 step=0
 current_log=$log
 
@@ -24,12 +24,17 @@ run() { # run <description> <log> <command...>: one progress line, output to the
 }
 trap 'echo "step $step failed; read $current_log" >&2' ERR
 
-stop_operator() {
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    kill "$(cat "$pidfile")" && sleep 1
+konnect_pidfile=$state/konnect.pid
+konnect_log=$state/konnect.log
+konnect_ca=$state/konnect-ca.pem
+
+stop_pid() { # stop_pid <pidfile>
+  if [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; then
+    kill "$(cat "$1")" && sleep 1
   fi
-  rm -f "$pidfile"
+  rm -f "$1"
 }
+stop_operator() { stop_pid "$pidfile"; stop_pid "$konnect_pidfile"; }
 
 if [ "${1:-}" = down ]; then
   stop_operator
@@ -49,11 +54,28 @@ kubectl() { "$bin/kubectl" "$@"; }
 run "Starting the local cluster" "$log" hack/cluster.sh up
 run "Installing the GatewayDeployment CRD" "$log" make --no-print-directory install KUBECTL="$bin/kubectl"
 
+start_konnect() {
+  stop_pid "$konnect_pidfile"
+  go build -o "$state/konnect-server" ./hack/konnect-server
+  rm -f "$konnect_ca"
+  nohup "$state/konnect-server" --token kpat_demo-not-a-real-token --control-plane-name demo \
+    --ca-out "$konnect_ca" --kubeconfig "$KUBECONFIG" >"$konnect_log" 2>&1 &
+  echo $! >"$konnect_pidfile"
+  for _ in $(seq 1 50); do
+    [ -s "$konnect_ca" ] && return 0
+    sleep 0.2
+  done
+  echo "the Konnect test server did not start; see $konnect_log"
+  return 1
+}
+run "Starting a local Konnect stand-in (log: $konnect_log)" "$log" start_konnect
+
 start_operator() {
-  stop_operator
+  stop_pid "$pidfile"
   go build -o "$state/manager" ./cmd
   # The operator keeps running after the demo, so you can try things; `make demo-down` stops it.
-  nohup "$state/manager" --health-probe-bind-address=127.0.0.1:18081 >"$operator_log" 2>&1 &
+  # It trusts the Konnect stand-in's certificate (and only that: SSL_CERT_FILE replaces the roots).
+  SSL_CERT_FILE=$konnect_ca nohup "$state/manager" --health-probe-bind-address=127.0.0.1:18081 >"$operator_log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 50); do
     curl -fsS http://127.0.0.1:18081/readyz >/dev/null 2>&1 && return 0
@@ -66,11 +88,17 @@ start_operator() {
 run "Building and starting the operator (log: $operator_log)" "$log" start_operator
 run "Applying the sample GatewayDeployment ($sample)" "$log" kubectl apply -f "$sample"
 run "Waiting for gwd/edge to be Ready" "$log" kubectl wait --for=condition=Ready gwd/edge --timeout=120s
+run "Registering gwd/hybrid with the Konnect stand-in (hack/konnect-server/demo-gateway.yaml)" "$log" \
+  kubectl apply -f hack/konnect-server/demo-gateway.yaml
+run "Waiting for gwd/hybrid to be Ready and connected" "$log" \
+  kubectl wait --for=condition=KonnectConnected gwd/hybrid --timeout=120s
 
 echo
 kubectl get gwd -o wide
 echo
 kubectl get deployments,services,pods -l app.kubernetes.io/managed-by=portico
+echo
+kubectl get gwd hybrid -o jsonpath='{range .status.conditions[?(@.type=="KonnectRegistered")]}KonnectRegistered: {.message}{"\n"}{end}{range .status.conditions[?(@.type=="KonnectConnected")]}KonnectConnected: {.message}{"\n"}{end}'
 echo
 echo "Try: KUBECONFIG=$KUBECONFIG $bin/kubectl scale gwd/edge --replicas=4"
 echo "Clean up: make demo-down"

@@ -71,13 +71,21 @@ func (r *UpgradeableReporter) Reconcile(ctx context.Context, _ ctrl.Request) (ct
 func Verdict(gateways []gatewayv1alpha1.GatewayDeployment) metav1.Condition {
 	var busy []string
 	for i := range gateways {
-		if c := meta.FindStatusCondition(gateways[i].Status.Conditions, gatewayv1alpha1.ConditionProgressing); c != nil && c.Status == metav1.ConditionTrue {
+		conditions := gateways[i].Status.Conditions
+		progressing := meta.IsStatusConditionTrue(conditions, gatewayv1alpha1.ConditionProgressing)
+		// An operator replaced mid-rotation would leave the old certificate pinned until the
+		// new one finished it: wait for the rotation too.
+		rotating := false
+		if c := meta.FindStatusCondition(conditions, gatewayv1alpha1.ConditionKonnectRegistered); c != nil {
+			rotating = c.Reason == gatewayv1alpha1.ReasonCertificateRotating
+		}
+		if progressing || rotating {
 			busy = append(busy, gateways[i].Namespace+"/"+gateways[i].Name)
 		}
 	}
 	if len(busy) == 0 {
 		return metav1.Condition{Type: string(apiv2.Upgradeable), Status: metav1.ConditionTrue, Reason: ReasonNoRolloutRunning,
-			Message: "No GatewayDeployment is rolling out."}
+			Message: "No GatewayDeployment is rolling out or rotating its Konnect certificate."}
 	}
 	sort.Strings(busy)
 	shown := busy
@@ -85,7 +93,7 @@ func Verdict(gateways []gatewayv1alpha1.GatewayDeployment) metav1.Condition {
 		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(busy)-5))
 	}
 	return metav1.Condition{Type: string(apiv2.Upgradeable), Status: metav1.ConditionFalse, Reason: ReasonRolloutInProgress,
-		Message: fmt.Sprintf("%d GatewayDeployments are rolling out: %s.", len(busy), strings.Join(shown, ", "))}
+		Message: fmt.Sprintf("%d GatewayDeployments are rolling out or rotating their Konnect certificate: %s.", len(busy), strings.Join(shown, ", "))}
 }
 
 // SetupWithManager registers the reporter. One worker: every reconcile judges them all. It

@@ -118,7 +118,7 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 		c := upgradeable(g)
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 		g.Expect(c.Reason).To(Equal(ReasonRolloutInProgress))
-		g.Expect(c.Message).To(Equal("1 GatewayDeployments are rolling out: portico-system/edge."))
+		g.Expect(c.Message).To(Equal("1 GatewayDeployments are rolling out or rotating their Konnect certificate: portico-system/edge."))
 	}, 15*time.Second, 50*time.Millisecond).Should(Succeed())
 
 	// An unchanged verdict writes nothing.
@@ -132,7 +132,16 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 		return oc.ResourceVersion
 	}, time.Second, 50*time.Millisecond).Should(Equal(version))
 
+	// A Konnect certificate rotation holds upgrades too, until it finishes.
+	meta.SetStatusCondition(&gwd.Status.Conditions, metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered,
+		Status: metav1.ConditionTrue, Reason: gatewayv1alpha1.ReasonCertificateRotating, Message: "test"})
 	progressing(gwd, metav1.ConditionFalse)
+	g.Consistently(func(g Gomega) {
+		g.Expect(upgradeable(g).Status).To(Equal(metav1.ConditionFalse))
+	}, time.Second, 50*time.Millisecond).Should(Succeed())
+	meta.SetStatusCondition(&gwd.Status.Conditions, metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered,
+		Status: metav1.ConditionTrue, Reason: gatewayv1alpha1.ReasonKonnectRegistered, Message: "test"})
+	g.Expect(k8s.Status().Update(ctx, gwd)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(upgradeable(g).Status).To(Equal(metav1.ConditionTrue))
 	}, 15*time.Second, 50*time.Millisecond).Should(Succeed())
