@@ -6,6 +6,8 @@ package controller
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -40,7 +42,7 @@ const (
 	defaultRenewBefore         = 30 * 24 * time.Hour
 	defaultPollInterval        = time.Minute
 	// catchUpGap spaces the extra polls made while new pods are expected to check in.
-	catchUpGap = 10 * time.Second
+	catchUpGap = 5 * time.Second
 	// Failed calls are retried after retryBase, doubling up to retryMax.
 	retryBase = 5 * time.Second
 	retryMax  = 5 * time.Minute
@@ -62,6 +64,9 @@ func registrationSecretName(gwd *gatewayv1alpha1.GatewayDeployment) string {
 type konnectProblem struct {
 	reason, message string
 	retryAfter      time.Duration
+	// fromKonnect marks an answer of Konnect's (or its absence), as opposed to a problem
+	// with the cluster's objects: only those wait out the backoff.
+	fromKonnect bool
 }
 
 func (p *konnectProblem) Error() string { return p.message }
@@ -72,15 +77,15 @@ func problemFrom(err error, what string) *konnectProblem {
 	switch {
 	case errors.As(err, &retry):
 		return &konnectProblem{gatewayv1alpha1.ReasonAPIUnavailable,
-			fmt.Sprintf("Konnect asked to wait (rate limit or recent failures); retrying after %s.", retry.RetryAfter.Round(time.Second)), retry.RetryAfter}
+			fmt.Sprintf("Konnect asked to wait (rate limit or recent failures); retrying after %s.", retry.RetryAfter.Round(time.Second)), retry.RetryAfter, true}
 	case errors.Is(err, konnect.ErrAuth):
-		return &konnectProblem{reason: gatewayv1alpha1.ReasonAuthInvalid,
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonAuthInvalid, fromKonnect: true,
 			message: fmt.Sprintf("Konnect refused the token while reading %s: check that it is valid and may manage the control plane. (%v)", what, err)}
 	case errors.Is(err, konnect.ErrNotFound):
-		return &konnectProblem{reason: gatewayv1alpha1.ReasonControlPlaneNotFound,
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonControlPlaneNotFound, fromKonnect: true,
 			message: fmt.Sprintf("Konnect has no %s: check spec.konnect and serverURL (the control plane's region). (%v)", what, err)}
 	default:
-		return &konnectProblem{reason: gatewayv1alpha1.ReasonAPIUnavailable, message: fmt.Sprintf("Konnect's API failed: %v", err)}
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonAPIUnavailable, message: fmt.Sprintf("Konnect's API failed: %v", err), fromKonnect: true}
 	}
 }
 
@@ -101,6 +106,12 @@ type konnectMemory struct {
 	failures, pollFailures int
 	// unpinFailingSince is when unpinning a deleted gateway's certificates first failed.
 	unpinFailingSince time.Time
+	// held is Konnect's last failure, which stands until retryAt unless heldInputs (the
+	// spec's generation and the token Secret's version) change: reconciles that other events
+	// cause in between must not call Konnect again.
+	held       *konnectProblem
+	heldInputs string
+	retryAt    time.Time
 }
 
 func (t *konnectTracker) memory(uid types.UID) *konnectMemory {
@@ -135,6 +146,8 @@ type konnectRun struct {
 	secret *corev1.Secret // the registration Secret; nil while there is none
 	reg    registration
 	mem    *konnectMemory
+	// inputs identify what the registration was attempted with (see konnectMemory.held).
+	inputs string
 	// render is what the Deployment needs; nil until a certificate is pinned.
 	render  *render.Konnect
 	obs     status.KonnectObserved
@@ -148,11 +161,18 @@ func (run *konnectRun) requeueAfter(d time.Duration) {
 }
 
 // fail records a registration problem and when to try again.
-func (run *konnectRun) fail(p *konnectProblem) {
+func (run *konnectRun) fail(p *konnectProblem, now time.Time) {
 	run.obs.Reason, run.obs.Message = p.reason, p.message
 	run.mem.failures++
-	run.requeueAfter(max(backoff(run.mem.failures), p.retryAfter))
+	wait := max(backoff(run.mem.failures), p.retryAfter)
+	run.requeueAfter(wait)
+	if p.fromKonnect {
+		run.mem.held, run.mem.heldInputs, run.mem.retryAt = p, run.inputs, now.Add(wait)
+	}
 }
+
+// heldProblem is Konnect's last failure, standing until its retry time.
+type heldProblem struct{ *konnectProblem }
 
 // prepareKonnect brings the registration to what spec.konnect asks for, before the render:
 // token, control plane, certificate, pin. Konnect's failures become the condition's reason;
@@ -183,13 +203,17 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 	}
 	err := r.register(ctx, gwd, run)
 	var problem *konnectProblem
+	var held heldProblem
 	switch {
+	case errors.As(err, &held):
+		run.obs.Reason, run.obs.Message = held.reason, held.message
+		run.requeueAfter(run.mem.retryAt.Sub(r.Clock.Now()))
 	case errors.As(err, &problem):
-		run.fail(problem)
+		run.fail(problem, r.Clock.Now())
 	case err != nil:
 		return nil, err
 	default:
-		run.mem.failures = 0
+		run.mem.failures, run.mem.held = 0, nil
 	}
 	if reg := run.reg; reg.CertificateID != "" && reg.ControlPlaneHost != "" {
 		secretName := registrationSecretName(gwd)
@@ -217,9 +241,13 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 // pins it. Each step writes the registration Secret before the next calls Konnect.
 func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
 	spec, reg := run.spec, &run.reg
-	token, err := r.konnectToken(ctx, gwd.Namespace, spec.AuthSecretRef.Name, spec.AuthSecretRef.Key)
+	token, version, err := r.konnectToken(ctx, gwd.Namespace, spec.AuthSecretRef.Name, spec.AuthSecretRef.Key)
 	if err != nil {
 		return err
+	}
+	run.inputs = fmt.Sprintf("%d/%s", gwd.Generation, version)
+	if m := run.mem; m.held != nil && m.heldInputs == run.inputs && r.Clock.Now().Before(m.retryAt) {
+		return heldProblem{m.held}
 	}
 	run.client = konnect.NewClient(spec.ServerURL, token, r.KonnectHTTP, r.konnect.gate)
 	reg.AuthSecret, reg.AuthSecretKey = spec.AuthSecretRef.Name, spec.AuthSecretRef.Key
@@ -367,26 +395,29 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 	return nil, &konnectProblem{reason: reason, message: fmt.Sprintf("Secret %s (the Konnect %s) does not exist in namespace %s.", name, what, namespace)}
 }
 
-// konnectToken reads the token, and protects its Secret from deletion while certificates
-// pinned with it remain.
-func (r *GatewayDeploymentReconciler) konnectToken(ctx context.Context, namespace, name, key string) (string, error) {
+// konnectToken reads the token and a version of it, and protects the Secret from
+// deletion while certificates pinned with it remain.
+func (r *GatewayDeploymentReconciler) konnectToken(ctx context.Context, namespace, name, key string) (token, version string, err error) {
 	secret, err := r.konnectSecret(ctx, namespace, name, "token")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	token := strings.TrimSpace(string(secret.Data[key]))
+	token = strings.TrimSpace(string(secret.Data[key]))
 	if token == "" {
-		return "", &konnectProblem{reason: gatewayv1alpha1.ReasonAuthSecretNotFound,
+		return "", "", &konnectProblem{reason: gatewayv1alpha1.ReasonAuthSecretNotFound,
 			message: fmt.Sprintf("Secret %s has no key %q, or it is empty: it should hold a Konnect token (kpat_… or spat_…).", name, key)}
 	}
 	if secret.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(secret, FinalizerKonnectToken) {
 		patch := client.MergeFrom(secret.DeepCopy())
 		controllerutil.AddFinalizer(secret, FinalizerKonnectToken)
 		if err := r.Patch(ctx, secret, patch); err != nil {
-			return "", fmt.Errorf("protecting token Secret %s: %w", name, err)
+			return "", "", fmt.Errorf("protecting token Secret %s: %w", name, err)
 		}
 	}
-	return token, nil
+	// The token's digest, not the Secret's resourceVersion: Portico's own finalizer patch
+	// changes that, and only a new token should cut a backoff short. It stays in memory.
+	digest := sha256.Sum256([]byte(token))
+	return token, hex.EncodeToString(digest[:8]), nil
 }
 
 // releaseToken lifts the protection of a token Secret no other gateway with pinned
@@ -474,7 +505,7 @@ func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *ga
 		remaining, err := r.unpin(ctx, run.client, reg.Retired)
 		reg.Retired = remaining
 		if err != nil {
-			run.fail(problemFrom(err, "control plane "+reg.ControlPlaneID+" (unpinning the old certificate)"))
+			run.fail(problemFrom(err, "control plane "+reg.ControlPlaneID+" (unpinning the old certificate)"), r.Clock.Now())
 		} else {
 			log.FromContext(ctx).Info("rotation complete: the old Konnect certificate is unpinned", "certificate", reg.CertificateID)
 		}
@@ -549,7 +580,7 @@ func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatew
 		}
 		run.obs.Requested = true
 		run.fail(&konnectProblem{reason: gatewayv1alpha1.ReasonUnpinFailed, retryAfter: problem.retryAfter,
-			message: "spec.konnect was removed, but unpinning the certificates failed; retrying. " + problem.message})
+			message: "spec.konnect was removed, but unpinning the certificates failed; retrying. " + problem.message}, r.Clock.Now())
 		return nil
 	}
 	if run.secret != nil {
@@ -585,7 +616,7 @@ func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gateway
 	if serverURL == "" && gwd.Spec.Konnect != nil {
 		serverURL = gwd.Spec.Konnect.ServerURL
 	}
-	token, err := r.konnectToken(ctx, gwd.Namespace, name, key)
+	token, _, err := r.konnectToken(ctx, gwd.Namespace, name, key)
 	if err != nil {
 		return err
 	}
@@ -633,7 +664,7 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 	deadline := run.mem.unpinFailingSince.Add(unpinDeadline)
 	expired := problem != nil && !r.Clock.Now().Before(deadline)
 	if problem != nil && !released && !expired {
-		run.fail(problem)
+		run.fail(problem, r.Clock.Now())
 		c := metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered, Status: metav1.ConditionFalse,
 			Reason: gatewayv1alpha1.ReasonUnpinFailed, ObservedGeneration: gwd.Generation,
 			Message: fmt.Sprintf("Deleting: unpinning the certificates from Konnect failed; retrying until %s. To let go now and leave them pinned, annotate %s=true. %s",

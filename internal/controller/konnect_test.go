@@ -54,8 +54,14 @@ func konnectSpec(cpID, secret string) *gatewayv1alpha1.KonnectSpec {
 		AuthSecretRef: gatewayv1alpha1.SecretKeyRef{Name: secret, Key: "token"}}
 }
 
-// readyPod creates a ready gateway pod, as the ReplicaSet controller and kubelet would.
+// readyPod creates a gateway pod that became ready now, as the ReplicaSet controller and
+// kubelet would.
 func readyPod(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment, name string) {
+	t.Helper()
+	readyPodSince(t, gwd, name, testClock.Now())
+}
+
+func readyPodSince(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment, name string, since time.Time) {
 	t.Helper()
 	g := NewWithT(t)
 	d := deployment(t, gwd)
@@ -65,7 +71,7 @@ func readyPod(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment, name string)
 	}
 	g.Expect(k8s.Create(context.Background(), pod)).To(Succeed())
 	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning,
-		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(testClock.Now())}},
+		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(since)}},
 		ContainerStatuses: []corev1.ContainerStatus{{Name: "kong", Image: testImage, Ready: true,
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}}}}
 	g.Expect(k8s.Status().Update(context.Background(), pod)).To(Succeed())
@@ -403,5 +409,36 @@ func TestKonnectUserCertificateAndRemoval(t *testing.T) {
 		g.Expect(envOf(deployment(t, gwd))).NotTo(HaveKey("KONG_ROLE"))
 		g.Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: gwd.Name + "-konnect"}, &corev1.Secret{}))).To(BeTrue())
 	}, timeout, interval).Should(Succeed())
+	noContractViolations(t)
+}
+
+func TestKonnectConnectedNamesMissingDataPlanes(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	cpID := newControlPlane(t)
+	token := tokenSecret(t, ns, "token", konnectToken, true)
+	gwd := createGateway(t, ns, "pair", func(gwd *gatewayv1alpha1.GatewayDeployment) {
+		gwd.Spec.Replicas = ptr.To[int32](2)
+		gwd.Spec.Konnect = konnectSpec(cpID, token.Name)
+		gwd.Spec.Konnect.PollInterval = &metav1.Duration{Duration: 10 * time.Second}
+	})
+	setDeploymentStatus(t, gwd, rolledOut(2))
+	// Two pods, ready for a minute (past the grace for checking in); only one checked in.
+	fakeKonnect.CheckIn(cpID, "pair-a")
+	readyPodSince(t, gwd, "pair-a", testClock.Now().Add(-time.Minute))
+	readyPodSince(t, gwd, "pair-b", testClock.Now().Add(-time.Minute))
+	// The poll before the pods appeared saw none; the next one (pollInterval 10s) sees pair-a.
+	g.Eventually(func(g Gomega) {
+		latest := condition(t, gwd, gatewayv1alpha1.ConditionKonnectConnected, metav1.ConditionFalse, gatewayv1alpha1.ReasonNodesMissing)
+		g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectConnected).Message).
+			To(Equal("1 of 2 ready pods checked in with control plane " + cpID + " lately; not seen: pair-b."))
+	}, 2*timeout, interval).Should(Succeed())
+	// One data plane connected still serves: Ready holds.
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+
+	// The next poll (pollInterval 10s) sees it check in.
+	fakeKonnect.CheckIn(cpID, "pair-a", "pair-b")
+	latest := condition(t, gwd, gatewayv1alpha1.ConditionKonnectConnected, metav1.ConditionTrue, gatewayv1alpha1.ReasonConnected)
+	g.Expect(latest.Status.Konnect.ConnectedNodes).To(Equal(int32(2)))
 	noContractViolations(t)
 }

@@ -115,3 +115,39 @@ func TestCertificatesRotateBeforeExpiry(t *testing.T) {
 	g.Expect(konnect.RotateAt(notAfter, 30*24*time.Hour)).To(Equal(now.Add(60 * 24 * time.Hour)))
 	g.Expect(string(pair.KeyPEM)).To(HavePrefix("-----BEGIN EC PRIVATE KEY-----"))
 }
+
+// A failing region is left alone: after a 5xx or a 429, calls fail at once, without a request,
+// until the hold (or Retry-After) has passed. One gateway pays for the outage, not every one.
+func TestGateHoldsCallsToAFailingRegion(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	s := server(t)
+	now := time.Now()
+	gate := konnect.NewGate(func() time.Time { return now })
+	first := konnect.NewClient(s.URL, token, s.Client(), gate)
+	other := konnect.NewClient(s.URL, token, s.Client(), gate)
+
+	s.Inject(konnecttest.Fault{PathContains: cpID, Status: 500})
+	_, err := first.ControlPlane(ctx, cpID)
+	g.Expect(errors.Is(err, konnect.ErrUnavailable)).To(BeTrue())
+	sent := len(s.Requests())
+	_, err = other.Nodes(ctx, cpID)
+	g.Expect(errors.Is(err, konnect.ErrUnavailable)).To(BeTrue())
+	g.Expect(s.Requests()).To(HaveLen(sent), "held back, not sent")
+
+	now = now.Add(6 * time.Second)
+	_, err = other.Nodes(ctx, cpID)
+	g.Expect(err).NotTo(HaveOccurred())
+
+	s.Inject(konnecttest.Fault{PathContains: cpID, Status: 429, RetryAfter: 30 * time.Second})
+	_, err = first.Nodes(ctx, cpID)
+	var retry *konnect.RetryAfterError
+	g.Expect(errors.As(err, &retry)).To(BeTrue())
+	now = now.Add(20 * time.Second)
+	_, err = other.Nodes(ctx, cpID)
+	g.Expect(errors.As(err, &retry)).To(BeTrue())
+	g.Expect(retry.RetryAfter).To(Equal(10 * time.Second))
+	now = now.Add(10 * time.Second)
+	_, err = other.Nodes(ctx, cpID)
+	g.Expect(err).NotTo(HaveOccurred())
+}
