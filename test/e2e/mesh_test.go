@@ -25,36 +25,36 @@ func TestMeshWithoutAnInjector(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	crds := testutil.ModuleFile(t, "istio.io/api", "kubernetes", "customresourcedefinitions.gen.yaml")
-	mustKubectl(t, "apply", "--server-side", "--force-conflicts", "-f", crds)
-	mustKubectl(t, "wait", "--for=condition=Established", "crd/destinationrules.networking.istio.io", "crd/peerauthentications.security.istio.io")
+	env.MustKubectl(t, "apply", "--server-side", "--force-conflicts", "-f", crds)
+	env.MustKubectl(t, "wait", "--for=condition=Established", "crd/destinationrules.networking.istio.io", "crd/peerauthentications.security.istio.io")
 
-	ns := newNamespace(t, nil)
-	gwd := createGateway(t, ns, "meshed", func(gwd *gatewayv1alpha1.GatewayDeployment) {
+	ns := env.NewNamespace(t, nil)
+	gwd := env.CreateGateway(t, ns, "meshed", func(gwd *gatewayv1alpha1.GatewayDeployment) {
 		gwd.Spec.Mesh = &gatewayv1alpha1.MeshSpec{
 			SidecarInjection: gatewayv1alpha1.SidecarInjectionEnabled,
 			MTLS: &gatewayv1alpha1.MeshMTLS{Mode: gatewayv1alpha1.MTLSModeIstioMutual,
 				UpstreamHosts: []string{"orders.shop.svc.cluster.local"}},
 		}
 	})
-	latest := waitFor(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected)
+	latest := env.WaitFor(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected)
 	g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionMeshReady).Message).To(ContainSubstring("namespace " + ns))
 	g.Expect(latest.Status.Mesh).To(Equal(&gatewayv1alpha1.MeshStatus{DestinationRules: 2, PeerAuthentication: true}))
-	g.Expect(mustKubectl(t, "get", "destinationrules,peerauthentications", "-n", ns, "-o", "name")).To(Equal(strings.Join([]string{
+	g.Expect(env.MustKubectl(t, "get", "destinationrules,peerauthentications", "-n", ns, "-o", "name")).To(Equal(strings.Join([]string{
 		"destinationrule.networking.istio.io/meshed-gateway",
 		"destinationrule.networking.istio.io/meshed-upstream-0882f27165",
 		"peerauthentication.security.istio.io/meshed",
 	}, "\n")))
 
 	// Mesh off: the objects go, the pods roll once and the gateway is Ready without Istio.
-	mustKubectl(t, "patch", "-n", ns, "gwd/meshed", "--type=merge", "-p", `{"spec":{"mesh":null}}`)
-	waitFor(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	env.MustKubectl(t, "patch", "-n", ns, "gwd/meshed", "--type=merge", "-p", `{"spec":{"mesh":null}}`)
+	env.WaitFor(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
 	g.Eventually(func() string {
-		return mustKubectl(t, "get", "destinationrules,peerauthentications", "-n", ns, "-o", "name")
+		return env.MustKubectl(t, "get", "destinationrules,peerauthentications", "-n", ns, "-o", "name")
 	}, timeout, interval).Should(BeEmpty())
-	g.Expect(meta.FindStatusCondition(get(t, gwd).Status.Conditions, gatewayv1alpha1.ConditionMeshReady)).To(BeNil())
+	g.Expect(meta.FindStatusCondition(env.Get(t, gwd).Status.Conditions, gatewayv1alpha1.ConditionMeshReady)).To(BeNil())
 	g.Consistently(func() int {
 		sets := &appsv1.ReplicaSetList{}
-		g.Expect(k8s.List(ctx, sets, client.InNamespace(ns))).To(Succeed())
+		g.Expect(env.K8s.List(ctx, sets, client.InNamespace(ns))).To(Succeed())
 		return len(sets.Items)
 	}, 2*time.Second, interval).Should(Equal(2), "the pods should roll exactly once")
 }
