@@ -87,11 +87,13 @@ demo-down: ## Stop the demo's operator and remove the local cluster.
 	@hack/demo.sh down
 
 .PHONY: cluster-up
-cluster-up: ## Start the local kwok cluster (KUBECONFIG: hack/cluster.sh kubeconfig).
+cluster-up: ## Start the local kwok cluster (KUBECONFIG: hack/cluster.sh kubeconfig); MESH=istio adds istiod.
 	@hack/cluster.sh up
+	@if [ "$(MESH)" = istio ]; then hack/istio.sh up; fi
 
 .PHONY: cluster-down
-cluster-down: ## Remove the local kwok cluster.
+cluster-down: ## Remove the local kwok cluster (and istiod, if it runs).
+	@hack/istio.sh down
 	@hack/cluster.sh down
 
 E2E_CLUSTER = CLUSTER_NAME=portico-e2e
@@ -101,6 +103,20 @@ test-e2e: ## End-to-end tests: the operator binary against a local cluster of th
 	$(E2E_CLUSTER) hack/cluster.sh up
 	KUBECONFIG="$$($(E2E_CLUSTER) hack/cluster.sh kubeconfig)" PORTICO_BIN_DIR="$$(hack/testbin.sh cluster)" \
 		go test ./test/e2e -count=1 -timeout 20m $(TESTFLAGS)
+
+ISTIO_CLUSTER = CLUSTER_NAME=portico-istio
+
+.PHONY: test-e2e-istio
+test-e2e-istio: ## End-to-end tests against real istiod, on a fresh local cluster of their own.
+	hack/testbin.sh istio >/dev/null
+	$(ISTIO_CLUSTER) hack/istio.sh down
+	$(ISTIO_CLUSTER) hack/cluster.sh down
+	$(ISTIO_CLUSTER) hack/cluster.sh up
+	$(ISTIO_CLUSTER) KUBECONFIG="$$($(ISTIO_CLUSTER) hack/cluster.sh kubeconfig)" PORTICO_BIN_DIR="$$(hack/testbin.sh cluster)" \
+		go test ./test/e2e/istio -count=1 -timeout 20m -v $(TESTFLAGS) 2>&1 | \
+		grep -Ev '^(=== (RUN|PAUSE|CONT)|\{"level")' ; exit $${PIPESTATUS[0]}
+	$(ISTIO_CLUSTER) hack/istio.sh down
+	$(ISTIO_CLUSTER) hack/cluster.sh down
 
 ##@ Performance
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Portico end to end on one machine: a local cluster, the CRD, the operator, a sample
-# GatewayDeployment that reaches Ready. Safe to run again; `hack/demo.sh down` cleans up.
+# GatewayDeployment that reaches Ready, and one registered with a local Konnect stand-in.
+# MESH=istio adds istiod and a meshed gateway. Safe to run again; `hack/demo.sh down` cleans up.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +13,7 @@ operator_log=$state/operator.log
 pidfile=$state/operator.pid
 sample=config/samples/gateway_v1alpha1_gatewaydeployment.yaml
 steps=9
+[ "${MESH:-}" = istio ] && steps=11
 step=0
 current_log=$log
 
@@ -38,6 +40,7 @@ stop_operator() { stop_pid "$pidfile"; stop_pid "$konnect_pidfile"; }
 
 if [ "${1:-}" = down ]; then
   stop_operator
+  hack/istio.sh down >/dev/null 2>&1 || true
   hack/cluster.sh down >/dev/null 2>&1 || true
   rm -rf "$root/.cluster"
   echo "demo removed"
@@ -52,6 +55,9 @@ KUBECONFIG=$(hack/cluster.sh kubeconfig)
 kubectl() { "$bin/kubectl" "$@"; }
 
 run "Starting the local cluster" "$log" hack/cluster.sh up
+if [ "${MESH:-}" = istio ]; then
+  run "Starting istiod (built from source the first time; log under .cluster/)" "$log" hack/istio.sh up
+fi
 run "Installing the GatewayDeployment CRD" "$log" make --no-print-directory install KUBECTL="$bin/kubectl"
 
 start_konnect() {
@@ -92,6 +98,10 @@ run "Registering gwd/hybrid with the Konnect stand-in (hack/konnect-server/demo-
   kubectl apply -f hack/konnect-server/demo-gateway.yaml
 run "Waiting for gwd/hybrid to be Ready and connected" "$log" \
   kubectl wait --for=condition=KonnectConnected gwd/hybrid --timeout=120s
+if [ "${MESH:-}" = istio ]; then
+  run "Applying a meshed gateway (hack/istio-demo-gateway.yaml) and waiting for MeshReady" "$log" \
+    sh -c "'$bin/kubectl' apply -f hack/istio-demo-gateway.yaml && '$bin/kubectl' wait --for=condition=MeshReady gwd/meshed --timeout=120s"
+fi
 
 echo
 kubectl get gwd -o wide
@@ -100,5 +110,11 @@ kubectl get deployments,services,pods -l app.kubernetes.io/managed-by=portico
 echo
 kubectl get gwd hybrid -o jsonpath='{range .status.conditions[?(@.type=="KonnectRegistered")]}KonnectRegistered: {.message}{"\n"}{end}{range .status.conditions[?(@.type=="KonnectConnected")]}KonnectConnected: {.message}{"\n"}{end}'
 echo
+if [ "${MESH:-}" = istio ]; then
+  kubectl get pods -l gateway.portico.dev/gatewaydeployment=meshed \
+    -o custom-columns='POD:.metadata.name,INIT:.spec.initContainers[*].name,CONTAINERS:.spec.containers[*].name'
+  kubectl get destinationrules,peerauthentications
+  echo
+fi
 echo "Try: KUBECONFIG=$KUBECONFIG $bin/kubectl scale gwd/edge --replicas=4"
 echo "Clean up: make demo-down"

@@ -2,10 +2,11 @@
 # Builds the Kubernetes control-plane binaries Portico's tests run against, from the
 # Go module proxy, into a cache outside the checkout so fresh clones reuse them.
 #
-#   hack/testbin.sh [envtest|cluster]   build what that suite needs, print the bin dir
+#   hack/testbin.sh [envtest|cluster|istio]   build what that suite needs, print the bin dir
 #
 # envtest: etcd, kube-apiserver, kubectl. cluster: also kube-controller-manager,
-# kube-scheduler, kwok and kwokctl (for the local kwok cluster).
+# kube-scheduler, kwok and kwokctl (for the local kwok cluster). istio: istiod
+# (pilot-discovery) and istioctl, in a directory of their own.
 #
 # The cache key is the pinned version plus a hash of the wrapper module's go.sum:
 # bumping a pin builds into a new directory and never reuses a stale binary.
@@ -56,7 +57,15 @@ kube_pkgs=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
 case "$what" in
   envtest) ;;
   cluster) kube_pkgs+=(k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler) ;;
-  *) echo "usage: $0 [envtest|cluster]" >&2; exit 2 ;;
+  istio)
+    istio_version=$(pinned "$root/hack/tools/istio/go.mod" istio.io/istio)
+    istio_out="$cache/istio-$(key "$root/hack/tools/istio" "$istio_version")"
+    build "$root/hack/tools/istio" "$istio_out" "" \
+      istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/istioctl/cmd/istioctl
+    echo "$istio_out"
+    exit 0
+    ;;
+  *) echo "usage: $0 [envtest|cluster|istio]" >&2; exit 2 ;;
 esac
 
 build "$root/hack/tools/etcd" "$etcd_out" "" go.etcd.io/etcd/server/v3

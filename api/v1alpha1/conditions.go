@@ -43,6 +43,8 @@ const (
 	ReasonMeshConfigured     = "MeshConfigured"
 	ReasonIstioNotInstalled  = "IstioNotInstalled"
 	ReasonSidecarNotInjected = "SidecarNotInjected"
+	// ReasonSidecarInjectionDisabled: spec.mesh only disables injection for the gateway pods.
+	ReasonSidecarInjectionDisabled = "SidecarInjectionDisabled"
 
 	ReasonRouteAdmitted = "Admitted"
 	ReasonRouteRejected = "RouteRejected"

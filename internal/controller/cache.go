@@ -19,10 +19,10 @@ import (
 
 // CacheOptions keeps the informer cache to what Portico owns: by default only objects with
 // Portico's managed-by label enter it, so unrelated Deployments, Services and pods never take
-// memory. The exceptions are the GatewayDeployments themselves, the names of CRDs (to see
-// Istio arrive) and Secrets labelled for Konnect. A kind read through the cached client later gets the same label filter: read
-// objects Portico does not own (a user's Secret) with the APIReader. watchNamespace is a
-// comma-separated list; empty means every namespace.
+// memory. The exceptions are the GatewayDeployments themselves, the names of CRDs and of
+// Istio's sidecar-injector webhooks (to see Istio arrive) and Secrets labelled for Konnect. A
+// kind read through the cached client gets the same filter: read other objects with the
+// APIReader. watchNamespace is a comma-separated list; empty means every namespace.
 func CacheOptions(watchNamespace string) cache.Options {
 	crdMetadata := &metav1.PartialObjectMetadata{}
 	crdMetadata.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
@@ -35,6 +35,8 @@ func CacheOptions(watchNamespace string) cache.Options {
 			// users label for it; never the others.
 			&corev1.Secret{}: {Label: konnectSecretSelector},
 			crdMetadata:      {Label: labels.Everything(), Transform: nameOnly},
+			// Istio's sidecar-injector webhook configurations, by name only.
+			injectorMetadata(): {Label: labels.SelectorFromSet(injectorLabel), Transform: nameOnly},
 		},
 	}
 	for _, ns := range strings.Split(watchNamespace, ",") {

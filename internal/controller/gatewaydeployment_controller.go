@@ -12,6 +12,7 @@ import (
 
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -95,7 +96,14 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv, Konnect: konnectRun.render})
+	injector := false
+	if render.SidecarsWanted(gwd) {
+		if injector, err = r.injectorPresent(ctx); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv,
+		Konnect: konnectRun.render, InjectorPresent: injector})
 	if err != nil {
 		return ctrl.Result{}, errors.Join(err, r.patchStatus(ctx, gwd, status.Observed{ApplyError: err}))
 	}
@@ -236,6 +244,9 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(gatewayOfPod)).
 		// Istio, or OpenShift's Routes, may arrive while Portico runs. Metadata is all it needs.
 		WatchesMetadata(&apiextensionsv1.CustomResourceDefinition{}, handler.EnqueueRequestsFromMapFunc(r.crdChanged)).
+		// Istio's sidecar injector arriving (or going) changes what meshed pods get.
+		// The cache selects only those (CacheOptions).
+		WatchesMetadata(&admissionregistrationv1.MutatingWebhookConfiguration{}, handler.EnqueueRequestsFromMapFunc(r.injectorChanged)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("gatewaydeployment").
 		Build(r)

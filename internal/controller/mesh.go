@@ -6,13 +6,18 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istionetworkingac "istio.io/client-go/pkg/applyconfiguration/networking/v1"
 	istiosecurityac "istio.io/client-go/pkg/applyconfiguration/security/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
@@ -21,6 +26,44 @@ import (
 
 // +kubebuilder:rbac:groups=networking.istio.io,resources=destinationrules,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=security.istio.io,resources=peerauthentications,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=get;list;watch
+
+// injectorLabel marks Istio's sidecar-injector webhook configurations (every revision's).
+var injectorLabel = map[string]string{"app": "sidecar-injector"}
+
+func injectorMetadata() *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(admissionregistrationv1.SchemeGroupVersion.WithKind("MutatingWebhookConfiguration"))
+	return m
+}
+
+// injectorPresent tells whether an Istio sidecar injector is registered. The cache selects
+// just those webhook configurations by label, and keeps only their names (no labels to match).
+func (r *GatewayDeploymentReconciler) injectorPresent(ctx context.Context) (bool, error) {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(admissionregistrationv1.SchemeGroupVersion.WithKind("MutatingWebhookConfigurationList"))
+	if err := r.List(ctx, list); err != nil {
+		return false, fmt.Errorf("looking for Istio's sidecar injector: %w", err)
+	}
+	return len(list.Items) > 0, nil
+}
+
+// injectorChanged reconciles the gateways that want sidecars when an injector comes or goes:
+// their pods roll, so that ones created without the injector get their sidecar.
+func (r *GatewayDeploymentReconciler) injectorChanged(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &gatewayv1alpha1.GatewayDeploymentList{}
+	if err := r.List(ctx, list); err != nil {
+		log.FromContext(ctx).Error(err, "listing GatewayDeployments")
+		return nil
+	}
+	var requests []reconcile.Request
+	for i := range list.Items {
+		if render.SidecarsWanted(&list.Items[i]) {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return requests
+}
 
 func meshObjects() []client.Object {
 	return []client.Object{&istionetworkingv1.DestinationRule{}, &istiosecurityv1.PeerAuthentication{}}

@@ -23,6 +23,7 @@ import (
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/testutil"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 )
 
 // istioCRDs is the file of Istio's real CRDs that ships in the istio.io/api module.
@@ -63,12 +64,23 @@ func TestMeshLifecycle(t *testing.T) {
 	latestPlain := condition(t, plain, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
 	g.Expect(meta.FindStatusCondition(latestPlain.Status.Conditions, gatewayv1alpha1.ConditionMeshReady)).To(BeNil())
 	g.Expect(deployment(t, gwd).Spec.Template.Labels).To(HaveKeyWithValue("sidecar.istio.io/inject", "true"))
+	g.Expect(deployment(t, gwd).Spec.Template.Annotations).NotTo(HaveKey(render.AnnotationIstioInjector))
 
 	// Istio arrives while the operator runs: it converges without a restart.
 	_, err := envtest.InstallCRDs(testEnvConfig, envtest.CRDInstallOptions{Paths: []string{istioCRDs(t)}, ErrorIfPathMissing: true})
 	g.Expect(err).NotTo(HaveOccurred())
 	latest = condition(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured)
 	g.Expect(latest.Status.Mesh).To(Equal(&gatewayv1alpha1.MeshStatus{DestinationRules: 3, PeerAuthentication: true}))
+	// The CRDs alone change nothing for the pods; istiod's injector registering rolls them,
+	// so that it can give them the sidecar they were created without.
+	g.Expect(deployment(t, gwd).Spec.Template.Annotations).NotTo(HaveKey(render.AnnotationIstioInjector))
+	injector := &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{
+		Name: "istio-sidecar-injector", Labels: map[string]string{"app": "sidecar-injector"}}}
+	g.Expect(k8s.Create(context.Background(), injector)).To(Succeed())
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), injector) })
+	g.Eventually(func() (bool, error) { return reconciler.injectorPresent(context.Background()) }, timeout, interval).Should(BeTrue())
+	g.Eventually(func() map[string]string { return deployment(t, gwd).Spec.Template.Annotations }, timeout, interval).
+		Should(HaveKeyWithValue(render.AnnotationIstioInjector, "registered"))
 	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
 
 	rules, auths := meshLists(t, ns)

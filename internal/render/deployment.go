@@ -52,6 +52,9 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	if in.Konnect != nil {
 		template.WithAnnotations(map[string]string{AnnotationKonnectCertificate: in.Konnect.CertificateID})
 	}
+	if in.InjectorPresent && SidecarsWanted(gwd) {
+		template.WithAnnotations(map[string]string{AnnotationIstioInjector: "registered"})
+	}
 	hash, err := hashOf(template)
 	if err != nil {
 		return nil, err

@@ -26,6 +26,9 @@ type Inputs struct {
 	// ProxyEnv is the cluster's proxy (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) as the operator was
 	// given it; the gateway gets it too, unless its spec sets its own.
 	ProxyEnv []corev1.EnvVar
+	// InjectorPresent tells whether Istio's sidecar injector is registered (see
+	// AnnotationIstioInjector).
+	InjectorPresent bool
 	// Konnect is the registration to connect with; nil when spec.konnect is unset or the
 	// gateway is not registered yet.
 	Konnect *Konnect

@@ -39,6 +39,18 @@ func MeshRequested(gwd *gatewayv1alpha1.GatewayDeployment) bool {
 	return m != nil && (m.SidecarInjection == gatewayv1alpha1.SidecarInjectionEnabled || mtlsMode(m) != gatewayv1alpha1.MTLSModeInherit)
 }
 
+// AnnotationIstioInjector on a meshed pod template records that Istio's sidecar injector was
+// registered when it was rendered: pods created before it came have no sidecar, and the
+// change of this annotation rolls them.
+const AnnotationIstioInjector = "gateway.portico.dev/istio-injector"
+
+// SidecarsWanted tells whether the gateway's pods may get a sidecar: the mesh is asked for and
+// injection is not Disabled (Inherit leaves it to the namespace).
+func SidecarsWanted(gwd *gatewayv1alpha1.GatewayDeployment) bool {
+	m := gwd.Spec.Mesh
+	return m != nil && m.SidecarInjection != gatewayv1alpha1.SidecarInjectionDisabled
+}
+
 // SidecarsExpected tells whether the gateway pods should run an Istio sidecar.
 func SidecarsExpected(gwd *gatewayv1alpha1.GatewayDeployment) bool {
 	m := gwd.Spec.Mesh

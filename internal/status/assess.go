@@ -87,7 +87,7 @@ func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Tim
 			optionalFailed = &c
 		}
 	}
-	if render.MeshRequested(gwd) {
+	if gwd.Spec.Mesh != nil {
 		c, summary := meshCondition(gwd, obs)
 		st.Mesh = summary
 		optional(c)
@@ -137,13 +137,28 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 	}
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionMeshReady}
 	switch {
+	case !render.MeshRequested(gwd):
+		// Only injection is set, to Disabled or Inherit: nothing of Istio's is needed, so
+		// nothing can be missing; say what the pods run.
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured
+		if gwd.Spec.Mesh.SidecarInjection == gatewayv1alpha1.SidecarInjectionDisabled {
+			c.Reason = gatewayv1alpha1.ReasonSidecarInjectionDisabled
+			c.Message = fmt.Sprintf("Sidecar injection is disabled: %d of %d ready pods run istio-proxy.", summary.InjectedPods, ready)
+		} else {
+			c.Message = fmt.Sprintf("Sidecar injection follows namespace %s: %d of %d ready pods run istio-proxy.", gwd.Namespace, summary.InjectedPods, ready)
+		}
 	case !obs.Mesh.IstioInstalled:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonIstioNotInstalled, mesh.InstallHint
 	case render.SidecarsExpected(gwd) && summary.InjectedPods < ready:
 		c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected
-		c.Message = fmt.Sprintf("%d of %d ready gateway pods run no istio-proxy sidecar: check that istiod's injector is running "+
-			"and that namespace %s allows injection (label istio-injection=enabled, or istio.io/rev for a revision); "+
-			"pods created before that need a restart.", ready-summary.InjectedPods, ready, gwd.Namespace)
+		hint := fmt.Sprintf("check that istiod's injector is running and that namespace %s allows injection "+
+			"(label istio-injection=enabled, or istio.io/rev for a revision)", gwd.Namespace)
+		if rev := gwd.Spec.Mesh.Revision; rev != "" {
+			hint = fmt.Sprintf("the pods ask for Istio revision %s (istio.io/rev=%s): check that an istiod of that revision "+
+				"is installed and running", rev, rev)
+		}
+		c.Message = fmt.Sprintf("%d of %d ready gateway pods run no istio-proxy sidecar: %s; pods created before that need a restart.",
+			ready-summary.InjectedPods, ready, hint)
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured
 		c.Message = fmt.Sprintf("%d DestinationRules", summary.DestinationRules)

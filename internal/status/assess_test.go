@@ -202,8 +202,12 @@ func TestMeshReady(t *testing.T) {
 		status metav1.ConditionStatus
 		reason string
 	}{
-		{"nothing asked", meshGateway(gatewayv1alpha1.SidecarInjectionInherit, gatewayv1alpha1.MTLSModeInherit), MeshObserved{}, nil, "", ""},
-		{"injection off asks for nothing", meshGateway(gatewayv1alpha1.SidecarInjectionDisabled, gatewayv1alpha1.MTLSModeInherit), MeshObserved{}, nil, "", ""},
+		{"no mesh", &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "gw", Generation: 3}}, MeshObserved{}, nil, "", ""},
+		// Injection alone needs nothing of Istio's: said, never blocking Ready, Istio or not.
+		{"injection left to the namespace", meshGateway(gatewayv1alpha1.SidecarInjectionInherit, gatewayv1alpha1.MTLSModeInherit), MeshObserved{}, nil,
+			metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured},
+		{"injection off", meshGateway(gatewayv1alpha1.SidecarInjectionDisabled, gatewayv1alpha1.MTLSModeInherit), MeshObserved{}, nil,
+			metav1.ConditionTrue, gatewayv1alpha1.ReasonSidecarInjectionDisabled},
 		{"Istio missing", meshGateway(gatewayv1alpha1.SidecarInjectionEnabled, gatewayv1alpha1.MTLSModeInherit), MeshObserved{}, nil,
 			metav1.ConditionFalse, gatewayv1alpha1.ReasonIstioNotInstalled},
 		{"sidecar missing", meshGateway(gatewayv1alpha1.SidecarInjectionEnabled, gatewayv1alpha1.MTLSModeIstioMutual), installed,
