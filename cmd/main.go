@@ -34,6 +34,7 @@ var setupLog = ctrl.Log.WithName("setup")
 func main() {
 	var (
 		metricsAddr, probeAddr     string
+		pprofAddr                  string
 		leaderElect, secureMetrics bool
 		enableHTTP2                bool
 		leaderElectionNamespace    string
@@ -50,6 +51,8 @@ func main() {
 	flag.BoolVar(&secureMetrics, "metrics-secure", true,
 		"Serve metrics over HTTPS, to callers the API server authenticates and authorises.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the health and ready probes.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "",
+		"Address to serve Go's profiles (/debug/pprof/) on, such as 127.0.0.1:6060; empty turns them off. Unauthenticated: bind to localhost.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one replica reconciles.")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader-election Lease; needed when running outside a cluster.")
@@ -94,6 +97,7 @@ func main() {
 		Scheme:                  controller.NewScheme(),
 		Metrics:                 metricsOptions,
 		HealthProbeBindAddress:  probeAddr,
+		PprofBindAddress:        pprofAddr,
 		LeaderElection:          leaderElect,
 		LeaderElectionID:        "portico.gateway.portico.dev",
 		LeaderElectionNamespace: leaderElectionNamespace,

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -265,9 +266,9 @@ func portico(n int, manager string, rest time.Duration) operatorRun {
 	ctx := context.Background()
 	installCRD(c)
 
-	metricsAddr := freePort()
+	metricsAddr, pprofAddr := freePort(), freePort()
 	cmd := exec.Command(manager, "--metrics-bind-address="+metricsAddr, "--metrics-secure=false",
-		"--health-probe-bind-address=127.0.0.1:0")
+		"--health-probe-bind-address=127.0.0.1:0", "--pprof-bind-address="+pprofAddr)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-operator.log"))
@@ -316,7 +317,23 @@ func portico(n int, manager string, rest time.Duration) operatorRun {
 		}
 	}
 	op.peakRSSKiB = peakRSS(cmd.Process.Pid)
+	saveHeapProfile(pprofAddr, n)
 	return op
+}
+
+// saveHeapProfile keeps the operator's heap profile at rest, for `go tool pprof`.
+func saveHeapProfile(addr string, n int) {
+	resp, err := http.Get("http://" + addr + "/debug/pprof/heap")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("portico-bench-heap-n%d.pb.gz", n))
+	if f, err := os.Create(path); err == nil {
+		_, _ = io.Copy(f, resp.Body)
+		_ = f.Close()
+		fmt.Fprintf(os.Stderr, "bench: heap profile at rest: %s\n", path)
+	}
 }
 
 func installCRD(c client.Client) {

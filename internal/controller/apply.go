@@ -56,9 +56,11 @@ func (c *changes) add(action, what string) {
 	}
 }
 
-// record writes one event per kind of change.
-func (c *changes) record(r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment) {
-	if len(c.created) > 0 {
+// record writes one event per kind of change. The children a new gateway starts with are
+// what its creation asked for and get no event (events are writes too); creating one again
+// later, after it was deleted, is news.
+func (c *changes) record(r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment, isNew bool) {
+	if len(c.created) > 0 && !isNew {
 		r.Recorder.Eventf(gwd, nil, corev1.EventTypeNormal, "Created", "Create", "Created %s", strings.Join(c.created, ", "))
 	}
 	if len(c.updated) > 0 {
@@ -69,19 +71,19 @@ func (c *changes) record(r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.Ga
 // found tells whether a Get filled obj in.
 func found(obj client.Object) bool { return obj.GetUID() != "" }
 
-// applyIfChanged reads the child into cached and applies desired unless the fields extract
-// gives (Portico's managed fields; the live object for kinds without Extract functions)
-// already hold every desired value.
+// applyIfChanged reads the child into cached and applies desired unless the live object
+// already holds every value desired sets.
 //
-// Comparing Portico's own fields leaves fields others own alone and still catches drift:
-// someone else's edit moves a field's ownership away from Portico, and it goes missing.
+// Comparing with the live object leaves alone what others add (a rollout-restart annotation,
+// defaults the API server fills in) and still catches drift: someone else's change to a value
+// Portico sets shows as a difference, and a value Portico no longer sets changes the desired
+// spec-hash annotation. It needs no managed fields, so the cache keeps none.
 // repair, if set, runs before an apply to an existing object. After an apply, cached holds
 // the API server's answer, not the cache's now stale copy: a status judged from the stale
 // copy would call a rollout that just began complete.
 func applyIfChanged[O client.Object, A any](
 	ctx context.Context, r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment,
-	kind, name string, cached O, desired A, extract func(O, string) (A, error),
-	repair func(context.Context, O, A) error,
+	kind, name string, cached O, desired A, repair func(context.Context, O, A) error,
 ) error {
 	key := types.NamespacedName{Namespace: gwd.Namespace, Name: name}
 	action := "Update"
@@ -91,11 +93,7 @@ func applyIfChanged[O client.Object, A any](
 	case err != nil:
 		return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
 	default:
-		owned, err := extract(cached, FieldManager)
-		if err != nil {
-			return fmt.Errorf("reading Portico's fields of %s %s: %w", kind, key.Name, err)
-		}
-		same, err := covers(owned, desired)
+		same, err := covers(cached, desired)
 		if err != nil {
 			return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
 		}
@@ -154,12 +152,6 @@ func applyConfiguration(desired any) (runtime.ApplyConfiguration, error) {
 	return client.ApplyConfigurationFromUnstructured(u), nil
 }
 
-// liveFields stands in for an Extract function where a type has none (Istio's): it gives
-// the whole live object, so that covers checks the desired values against what is there.
-func liveFields[O client.Object, T any](live O, _ string) (*T, error) {
-	return convert.To[T](live)
-}
-
 // replaceWith replaces into with an apply configuration of the same shape.
 func replaceWith(into client.Object, from any) error {
 	v := reflect.ValueOf(into).Elem()
@@ -167,13 +159,12 @@ func replaceWith(into client.Object, from any) error {
 	return convert.Into(from, into)
 }
 
-// covers tells whether owned holds every value desired sets. owned may hold more: the API
-// server fills defaults into entries Portico applied (a fieldRef's apiVersion, say) and counts
-// them as Portico's. A desired removal is still seen, because the desired spec-hash
-// annotation changes with it. Both sides are compared in their JSON form, which is canonical
-// for quantities.
-func covers(owned, desired any) (bool, error) {
-	have, err := convert.To[any](owned)
+// covers tells whether live holds every value desired sets. live may hold more: defaults the
+// API server fills in, also inside entries Portico applied (a fieldRef's apiVersion, say). A
+// desired removal is still seen, because the desired spec-hash annotation changes with it.
+// Both sides are compared in their JSON form, which is canonical for quantities.
+func covers(live, desired any) (bool, error) {
+	have, err := convert.To[any](live)
 	if err != nil {
 		return false, err
 	}

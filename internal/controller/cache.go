@@ -28,6 +28,9 @@ func CacheOptions(watchNamespace string) cache.Options {
 	crdMetadata.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
 	opts := cache.Options{
 		DefaultLabelSelector: labels.SelectorFromSet(labels.Set{gatewayv1alpha1.LabelManagedBy: gatewayv1alpha1.ManagedByValue}),
+		// Portico compares with live values, never managed fields: they would double the memory
+		// of every cached object.
+		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&gatewayv1alpha1.GatewayDeployment{}: {Label: labels.Everything()},
 			&corev1.Pod{}:                        {Transform: podStatusOnly},

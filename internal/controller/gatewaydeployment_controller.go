@@ -21,8 +21,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
-	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -91,7 +89,8 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 
 	ctx, changed := withChanges(ctx)
-	defer changed.record(r, gwd)
+	// A gateway without a status yet is new (the arguments are taken now, before the patch).
+	defer changed.record(r, gwd, gwd.Status.ObservedGeneration == 0)
 	konnectRun, err := r.prepareKonnect(ctx, gwd)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -142,7 +141,7 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 	deployment := &appsv1.Deployment{}
 	var depErr error
 	if desired.Deployment != nil {
-		depErr = applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, appsv1ac.ExtractDeployment, nil)
+		depErr = applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, nil)
 	} else if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}, deployment); client.IgnoreNotFound(err) != nil {
 		depErr = err
 	}
@@ -150,7 +149,7 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 		obs.Deployment = deployment
 	}
 	service := &corev1.Service{}
-	svcErr := applyIfChanged(ctx, r, gwd, "Service", gwd.Name, service, desired.Service, corev1ac.ExtractService, r.removeForeignServicePorts)
+	svcErr := applyIfChanged(ctx, r, gwd, "Service", gwd.Name, service, desired.Service, r.removeForeignServicePorts)
 	if found(service) {
 		obs.Service = service
 	}

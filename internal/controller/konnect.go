@@ -178,7 +178,7 @@ type heldProblem struct{ *konnectProblem }
 // token, control plane, certificate, pin. Konnect's failures become the condition's reason;
 // only the Kubernetes API's are returned.
 func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (*konnectRun, error) {
-	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.konnect.memory(gwd.UID)}
+	run := &konnectRun{spec: gwd.Spec.Konnect}
 	secret := &corev1.Secret{}
 	switch err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); {
 	case err == nil && metav1.IsControlledBy(secret, gwd):
@@ -186,10 +186,11 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 	case err != nil && !apierrors.IsNotFound(err):
 		return nil, fmt.Errorf("reading the Konnect registration: %w", err)
 	}
+	if run.spec == nil && run.secret == nil && !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
+		return run, nil // never registered: nothing to remember either
+	}
+	run.mem = r.konnect.memory(gwd.UID)
 	if run.spec == nil {
-		if run.secret == nil && !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
-			return run, nil
-		}
 		return run, r.deregister(ctx, gwd, run)
 	}
 	run.obs.Requested = true

@@ -11,8 +11,6 @@ import (
 
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
-	istionetworkingac "istio.io/client-go/pkg/applyconfiguration/networking/v1"
-	istiosecurityac "istio.io/client-go/pkg/applyconfiguration/security/v1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -83,8 +81,7 @@ func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewa
 	wanted := map[string]bool{}
 	for _, dr := range desired.DestinationRules {
 		wanted[*dr.Name] = true
-		err := applyIfChanged(ctx, r, gwd, "DestinationRule", *dr.Name, &istionetworkingv1.DestinationRule{}, dr,
-			liveFields[*istionetworkingv1.DestinationRule, istionetworkingac.DestinationRuleApplyConfiguration], nil)
+		err := applyIfChanged(ctx, r, gwd, "DestinationRule", *dr.Name, &istionetworkingv1.DestinationRule{}, dr, nil)
 		if err == nil {
 			obs.DestinationRules++
 		}
@@ -92,8 +89,7 @@ func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewa
 	}
 	if pa := desired.PeerAuthentication; pa != nil {
 		wanted[*pa.Name] = true
-		err := applyIfChanged(ctx, r, gwd, "PeerAuthentication", *pa.Name, &istiosecurityv1.PeerAuthentication{}, pa,
-			liveFields[*istiosecurityv1.PeerAuthentication, istiosecurityac.PeerAuthenticationApplyConfiguration], nil)
+		err := applyIfChanged(ctx, r, gwd, "PeerAuthentication", *pa.Name, &istiosecurityv1.PeerAuthentication{}, pa, nil)
 		obs.PeerAuthentication = err == nil
 		errs = append(errs, err)
 	}

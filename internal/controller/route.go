@@ -9,7 +9,6 @@ import (
 	"time"
 
 	routev1 "github.com/openshift/api/route/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
@@ -36,8 +35,7 @@ func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatew
 	if desired.Route != nil {
 		wanted[desired.Route.GetName()] = true
 		route := &routev1.Route{}
-		applyErr = applyIfChanged(ctx, r, gwd, "Route", desired.Route.GetName(), route, desired.Route,
-			liveFields[*routev1.Route, unstructured.Unstructured], nil)
+		applyErr = applyIfChanged(ctx, r, gwd, "Route", desired.Route.GetName(), route, desired.Route, nil)
 		if found(route) {
 			obs.Route = route
 		}
