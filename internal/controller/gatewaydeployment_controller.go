@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -64,6 +66,8 @@ type GatewayDeploymentReconciler struct {
 	scheme     *runtime.Scheme
 	mapper     meta.RESTMapper
 	konnect    *konnectTracker
+	// statusWrites holds when each gateway's status was last written (see statusFold).
+	statusWrites sync.Map
 }
 
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch;update
@@ -79,6 +83,9 @@ type GatewayDeploymentReconciler struct {
 func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	gwd := &gatewayv1alpha1.GatewayDeployment{}
 	if err := r.Get(ctx, req.NamespacedName, gwd); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.statusWrites.Delete(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !gwd.DeletionTimestamp.IsZero() {
@@ -104,7 +111,8 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv,
 		Konnect: konnectRun.render, InjectorPresent: injector})
 	if err != nil {
-		return ctrl.Result{}, errors.Join(err, r.patchStatus(ctx, gwd, status.Observed{ApplyError: err}))
+		_, statusErr := r.patchStatus(ctx, gwd, status.Observed{ApplyError: err})
+		return ctrl.Result{}, errors.Join(err, statusErr)
 	}
 	if gwd.Spec.Konnect != nil && konnectRun.render == nil {
 		// A data plane without its control plane serves nothing: the Deployment waits for
@@ -128,7 +136,10 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if konnectRun.requeue > 0 && (requeueAfter == 0 || konnectRun.requeue < requeueAfter) {
 		requeueAfter = konnectRun.requeue
 	}
-	statusErr := r.patchStatus(ctx, gwd, obs)
+	folded, statusErr := r.patchStatus(ctx, gwd, obs)
+	if folded > 0 && (requeueAfter == 0 || folded < requeueAfter) {
+		requeueAfter = folded
+	}
 	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, konnectErr, statusErr)
 }
 
@@ -165,20 +176,36 @@ func (r *GatewayDeploymentReconciler) observePods(ctx context.Context, gwd *gate
 	return pods.Items, nil
 }
 
-// patchStatus writes the assessed status, and only when it differs from the stored one.
-func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, obs status.Observed) error {
+// statusFold is the least time between two status writes of a gateway on its way somewhere:
+// progress in between is folded into the next write. Ready, a problem, or the first status
+// are written at once.
+const statusFold = time.Second
+
+// patchStatus writes the assessed status, and only when it differs from the stored one. When
+// it holds back an intermediate status, it says how soon to reconcile again to write it.
+func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, obs status.Observed) (time.Duration, error) {
 	// The API stores condition times in whole seconds; compare like with like.
 	now := metav1.NewTime(r.Clock.Now()).Rfc3339Copy()
 	next := status.Assess(gwd, obs, now)
 	if equality.Semantic.DeepEqual(gwd.Status, next) {
-		return nil
+		return 0, nil
+	}
+	key := client.ObjectKeyFromObject(gwd)
+	if gwd.Status.ObservedGeneration == gwd.Generation && !status.Settled(next) {
+		// A monotonic in-process clock: this only spaces writes.
+		if last, ok := r.statusWrites.Load(key); ok {
+			if wait := statusFold - time.Since(last.(time.Time)); wait > 0 {
+				return wait, nil
+			}
+		}
 	}
 	patch := client.MergeFrom(gwd.DeepCopy())
 	gwd.Status = next
 	if err := r.Status().Patch(ctx, gwd, patch); err != nil {
-		return fmt.Errorf("patching status: %w", err)
+		return 0, fmt.Errorf("patching status: %w", err)
 	}
-	return nil
+	r.statusWrites.Store(key, time.Now())
+	return 0, nil
 }
 
 // gatewayOfPod names the GatewayDeployment a gateway pod belongs to.

@@ -286,6 +286,18 @@ func minAvailable(gwd *gatewayv1alpha1.GatewayDeployment, desired int32) int32 {
 	return max(1, desired-int32(unavailable))
 }
 
+// Settled tells whether a status is one to publish at once: Ready, or not Ready for a reason
+// other than being on its way (pods starting, the Deployment controller yet to act).
+func Settled(st gatewayv1alpha1.GatewayDeploymentStatus) bool {
+	for _, c := range st.Conditions {
+		if c.Type == gatewayv1alpha1.ConditionReady {
+			return c.Status == metav1.ConditionTrue ||
+				(c.Reason != gatewayv1alpha1.ReasonReconciling && c.Reason != gatewayv1alpha1.ReasonMinimumReplicasUnavailable)
+		}
+	}
+	return false
+}
+
 // RolloutComplete tells whether d runs desired pods of its current spec, all available.
 func RolloutComplete(d *appsv1.Deployment, desired int32) bool {
 	return d != nil && d.Status.ObservedGeneration >= d.Generation &&

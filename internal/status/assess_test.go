@@ -242,3 +242,16 @@ func TestMeshReady(t *testing.T) {
 		})
 	}
 }
+
+func TestSettled(t *testing.T) {
+	g := NewWithT(t)
+	withReady := func(s metav1.ConditionStatus, reason string) gatewayv1alpha1.GatewayDeploymentStatus {
+		return gatewayv1alpha1.GatewayDeploymentStatus{Conditions: []metav1.Condition{{Type: gatewayv1alpha1.ConditionReady, Status: s, Reason: reason}}}
+	}
+	g.Expect(Settled(withReady(metav1.ConditionTrue, gatewayv1alpha1.ReasonReady))).To(BeTrue())
+	g.Expect(Settled(withReady(metav1.ConditionFalse, gatewayv1alpha1.ReasonPodsFailing))).To(BeTrue(), "a problem is news")
+	g.Expect(Settled(withReady(metav1.ConditionFalse, gatewayv1alpha1.ReasonIstioNotInstalled))).To(BeTrue())
+	g.Expect(Settled(withReady(metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling))).To(BeFalse(), "on its way")
+	g.Expect(Settled(withReady(metav1.ConditionFalse, gatewayv1alpha1.ReasonMinimumReplicasUnavailable))).To(BeFalse(), "pods starting")
+	g.Expect(Settled(gatewayv1alpha1.GatewayDeploymentStatus{})).To(BeFalse())
+}
