@@ -76,12 +76,15 @@ type operatorRun struct {
 	restRequests   map[string]float64 // by HTTP method, during the rest period
 	restRVChanges  int                // objects in the namespace whose resourceVersion changed at rest
 	firstLatencies []time.Duration
+	audited        map[string]float64 // by verb: the audit log's count of the operator's requests, creation to all Ready
+	auditedRest    map[string]float64 // the same, at rest
 }
 
 func main() {
 	sizes := flag.String("n", "100,500", "comma-separated numbers of GatewayDeployments")
 	rest := flag.Duration("rest", 120*time.Second, "how long to watch the cluster at rest")
 	out := flag.String("out", "docs/benchmarks", "where to write the report")
+	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
 	flag.Parse()
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -92,17 +95,29 @@ func main() {
 	defer os.Remove(manager)
 
 	var report strings.Builder
-	header(&report, *sizes, *rest)
+	header(&report, *sizes, *rest, *memory)
 	plots := map[int][2]run{}
+	var audits strings.Builder
 	for _, field := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
 		must(err, "parsing -n")
 		fmt.Fprintf(os.Stderr, "bench: N=%d floor\n", n)
 		floor := floorRun(n)
 		fmt.Fprintf(os.Stderr, "bench: N=%d operator\n", n)
-		op := portico(n, manager, *rest)
+		op := portico(n, manager, *rest, 0)
 		table(&report, n, floor, op, *rest)
+		auditLine(&audits, n, op)
 		plots[n] = [2]run{floor, op.run}
+	}
+	report.WriteString("\nThe operator's requests counted twice: by its own metrics (rest_client_requests_total, by " +
+		"method) and by the API server's audit log (by verb, requests from the operator's user agent).\n\n")
+	report.WriteString(audits.String())
+	if *memory > 0 {
+		fmt.Fprintf(os.Stderr, "bench: memory N=%d\n", *memory)
+		plain := portico(*memory, manager, 0, 0)
+		fmt.Fprintf(os.Stderr, "bench: memory N=%d with %d unrelated objects\n", *memory, unrelatedObjects)
+		crowded := portico(*memory, manager, 0, unrelatedObjects)
+		memoryTable(&report, *memory, plain, crowded)
 	}
 	cluster("down")
 	sizesRun := make([]int, 0, len(plots))
@@ -128,7 +143,7 @@ func cluster(action string) string {
 		"CLUSTER_NAME="+clusterName,
 		"CLUSTER_NODES=5",
 		"CLUSTER_NODE_ARGS=--param .allocatable.pods=1000 --param .podCIDR=\"10.64.0.0/22\"",
-		"CLUSTER_EXTRA_ARGS=--extra-args kube-apiserver=service-cluster-ip-range=10.96.0.0/16",
+		"CLUSTER_EXTRA_ARGS=--extra-args kube-apiserver=service-cluster-ip-range=10.96.0.0/16 --kube-audit-policy hack/bench/audit-policy.yaml",
 	)
 	out, err := cmd.CombinedOutput()
 	if err != nil && action != "down" {
@@ -261,14 +276,15 @@ func waitFor(n int, start time.Time, count func() (int, map[string]time.Time), s
 	}
 }
 
-func portico(n int, manager string, rest time.Duration) operatorRun {
+func portico(n int, manager string, rest time.Duration, unrelated int) operatorRun {
 	c, kubeconfig := freshCluster()
 	ctx := context.Background()
 	installCRD(c)
+	createUnrelated(c, unrelated)
 
-	metricsAddr, pprofAddr := freePort(), freePort()
+	metricsAddr, pprofAddr, probeAddr := freePort(), freePort(), freePort()
 	cmd := exec.Command(manager, "--metrics-bind-address="+metricsAddr, "--metrics-secure=false",
-		"--health-probe-bind-address=127.0.0.1:0", "--pprof-bind-address="+pprofAddr)
+		"--health-probe-bind-address="+probeAddr, "--pprof-bind-address="+pprofAddr)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-operator.log"))
@@ -277,6 +293,8 @@ func portico(n int, manager string, rest time.Duration) operatorRun {
 	must(cmd.Start(), "starting the operator")
 	defer func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }()
 	waitHTTP("http://" + metricsAddr + "/metrics")
+	// Counted from when its caches have synced: the initial lists are not per gateway.
+	waitHTTP("http://" + probeAddr + "/readyz")
 	before := requests(metricsAddr)
 	cpuBefore := cpuSeconds(cmd.Process.Pid)
 
@@ -304,12 +322,19 @@ func portico(n int, manager string, rest time.Duration) operatorRun {
 	}, started)
 	op.requests = diff(requests(metricsAddr), before)
 	op.cpuSeconds = cpuSeconds(cmd.Process.Pid) - cpuBefore
+	readyAt := time.Now()
 
 	// At rest: nothing should be written, nothing asked.
 	versions := resourceVersions(c)
 	restStart := requests(metricsAddr)
 	time.Sleep(rest)
 	op.restRequests = diff(requests(metricsAddr), restStart)
+	restEnd := time.Now()
+	// The audit log may trail the requests by a moment.
+	time.Sleep(2 * time.Second)
+	agent := filepath.Base(manager) + "/"
+	op.audited = auditedRequests(auditLog(), agent, start, readyAt)
+	op.auditedRest = auditedRequests(auditLog(), agent, readyAt.Add(time.Second), restEnd)
 	after := resourceVersions(c)
 	for k, v := range after {
 		if versions[k] != v {
@@ -334,6 +359,40 @@ func saveHeapProfile(addr string, n int) {
 		_ = f.Close()
 		fmt.Fprintf(os.Stderr, "bench: heap profile at rest: %s\n", path)
 	}
+}
+
+// unrelatedObjects is how many objects without Portico's labels the memory run adds.
+const unrelatedObjects = 10000
+
+// createUnrelated fills 10 other namespaces with n Secrets, ConfigMaps and Deployments (with
+// no replicas) that are none of Portico's business: its cache must not hold them.
+func createUnrelated(c client.Client, n int) {
+	if n == 0 {
+		return
+	}
+	ctx := context.Background()
+	for ns := range 10 {
+		must(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("unrelated-%d", ns)}}), "creating a namespace")
+	}
+	payload := strings.Repeat("x", 1024)
+	createAll(n, func(i int) error {
+		meta := metav1.ObjectMeta{Namespace: fmt.Sprintf("unrelated-%d", i%10), Name: fmt.Sprintf("obj-%05d", i), Labels: map[string]string{"app": "other"}}
+		switch i % 3 {
+		case 0:
+			return c.Create(ctx, &corev1.Secret{ObjectMeta: meta, StringData: map[string]string{"data": payload}})
+		case 1:
+			return c.Create(ctx, &corev1.ConfigMap{ObjectMeta: meta, Data: map[string]string{"data": payload}})
+		default:
+			return c.Create(ctx, &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{
+				Replicas: ptr.To[int32](0),
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "other"}},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "other"}},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example/app:1"}}},
+				},
+			}})
+		}
+	})
 }
 
 func installCRD(c client.Client) {
@@ -434,18 +493,21 @@ func freePort() string {
 	return l.Addr().String()
 }
 
+// waitHTTP waits until url answers 200 OK.
 func waitHTTP(url string) {
-	for range 100 {
+	for range 300 {
 		if resp, err := http.Get(url); err == nil {
 			resp.Body.Close()
-			return
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	fail(fmt.Errorf("%s never answered", url))
 }
 
-func header(b *strings.Builder, sizes string, rest time.Duration) {
+func header(b *strings.Builder, sizes string, rest time.Duration, memory int) {
 	commit, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	cpu := "unknown CPU"
 	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
@@ -458,9 +520,13 @@ func header(b *strings.Builder, sizes string, rest time.Duration) {
 	}
 	fmt.Fprintf(b, "# Portico benchmark\n\n%s, %d cores (%s), %s/%s, commit %s.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(commit)))
-	fmt.Fprintf(b, "Command: `go run ./hack/bench -n %s -rest %s` (make bench). Each run on a fresh local kwok cluster "+
+	command := fmt.Sprintf("go run ./hack/bench -n %s -rest %s", sizes, rest)
+	if memory > 0 {
+		command += fmt.Sprintf(" -memory %d", memory)
+	}
+	fmt.Fprintf(b, "Command: `%s` (make bench). Each run on a fresh local kwok cluster "+
 		"(5 nodes, 1,000 pods each); the floor is a bare client creating the same children, 16 at a time, unthrottled. "+
-		"The plots show the Ready count (up to N) over time (to the slower run's end) from when the last object was created.\n\n", sizes, rest)
+		"The plots show the Ready count (up to N) over time (to the slower run's end) from when the last object was created.\n\n", command)
 	b.WriteString("| N | floor: all available | Portico: all Ready | ratio (target ≤ 1.2) | first Ready after creation (target ≤ 2 s) " +
 		"| API requests per gateway, creation to Ready (target ≤ 4) | peak RSS | CPU | at rest: requests / changed objects (target 0 / 0) |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
@@ -490,6 +556,49 @@ func table(b *strings.Builder, n int, floor run, op operatorRun, rest time.Durat
 		op.firstReady.Seconds(), mark(op.firstReady <= 2*time.Second),
 		total/float64(n), mark(total/float64(n) <= 4), strings.Join(methods, ", "),
 		float64(op.peakRSSKiB)/1024, op.cpuSeconds, restTotal, op.restRVChanges, rest, mark(restTotal == 0 && op.restRVChanges == 0))
+}
+
+// auditLine compares the operator's own count of its requests with the audit log's.
+func auditLine(b *strings.Builder, n int, op operatorRun) {
+	format := func(counts map[string]float64) string {
+		var parts []string
+		for k, v := range counts {
+			parts = append(parts, fmt.Sprintf("%s %.0f", k, v))
+		}
+		sort.Strings(parts)
+		return strings.Join(parts, ", ")
+	}
+	match := "match"
+	if writes(op.requests) != writes(op.audited) {
+		match = "DIFFER"
+	}
+	fmt.Fprintf(b, "- N=%d, creation to Ready: metrics %s; audit log %s; writes %.0f / %.0f (%s). At rest: metrics %.0f requests, audit log %.0f.\n",
+		n, format(op.requests), format(op.audited), writes(op.requests), writes(op.audited), match,
+		sum(op.restRequests), sum(op.auditedRest))
+}
+
+func sum(counts map[string]float64) float64 {
+	var total float64
+	for _, v := range counts {
+		total += v
+	}
+	return total
+}
+
+// memoryTable reports peak RSS without and with unrelated objects in the cluster.
+func memoryTable(b *strings.Builder, n int, plain, crowded operatorRun) {
+	mib := func(kib int64) float64 { return float64(kib) / 1024 }
+	growth := mib(crowded.peakRSSKiB)/mib(plain.peakRSSKiB) - 1
+	mark := func(ok bool) string {
+		if ok {
+			return "pass"
+		}
+		return "FAIL"
+	}
+	fmt.Fprintf(b, "\n| memory run, N=%d | peak RSS (target ≤ 60 MiB) | all Ready |\n|---|---|---|\n", n)
+	fmt.Fprintf(b, "| alone | %.0f MiB %s | %.1f s |\n", mib(plain.peakRSSKiB), mark(mib(plain.peakRSSKiB) <= 60), plain.total.Seconds())
+	fmt.Fprintf(b, "| with %d unrelated Secrets, ConfigMaps and Deployments in 10 other namespaces | %.0f MiB, %+.0f %% %s (target ≤ +10 %%) | %.1f s |\n",
+		unrelatedObjects, mib(crowded.peakRSSKiB), growth*100, mark(growth <= 0.10), crowded.total.Seconds())
 }
 
 func must(err error, what string) {
