@@ -11,6 +11,7 @@ import (
 	"flag"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
@@ -34,7 +35,16 @@ const defaultGatewayImage = "kong/kong-gateway:3.11"
 
 var setupLog = ctrl.Log.WithName("setup")
 
+// gcPercent is the garbage collector's target unless GOGC says otherwise: the operator's live
+// heap is small next to what a burst of reconciles allocates, and at Go's default of 100 the
+// heap may double before a collection. 50 measured 16 % less peak RSS at 1,000 gateways for
+// 6 % more CPU (docs/benchmarks).
+const gcPercent = 50
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	var (
 		metricsAddr, probeAddr     string
 		pprofAddr                  string
