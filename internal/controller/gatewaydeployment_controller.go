@@ -176,10 +176,10 @@ func (r *GatewayDeploymentReconciler) observePods(ctx context.Context, gwd *gate
 	return pods.Items, nil
 }
 
-// statusFold is the least time between two status writes of a gateway on its way somewhere:
-// progress in between is folded into the next write. Ready, a problem, or the first status
-// are written at once.
-const statusFold = time.Second
+// statusFold is the least time between two status writes of a gateway on its way somewhere
+// (a new one starting, a rollout under way): progress in between is folded into the next
+// write. Ready and problems are written at once, and nothing waits longer than this.
+const statusFold = 5 * time.Second
 
 // patchStatus writes the assessed status, and only when it differs from the stored one. When
 // it holds back an intermediate status, it says how soon to reconcile again to write it.
@@ -191,12 +191,15 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 		return 0, nil
 	}
 	key := client.ObjectKeyFromObject(gwd)
-	if gwd.Status.ObservedGeneration == gwd.Generation && !status.Settled(next) {
-		// A monotonic in-process clock: this only spaces writes.
-		if last, ok := r.statusWrites.Load(key); ok {
-			if wait := statusFold - time.Since(last.(time.Time)); wait > 0 {
-				return wait, nil
-			}
+	if !status.Settled(next) {
+		// A monotonic in-process clock: this only spaces writes. A gateway seen for the first
+		// time starts its fold now, so that one that is Ready soon gets one write, not three.
+		last, seen := r.statusWrites.LoadOrStore(key, time.Now())
+		if !seen {
+			return statusFold, nil
+		}
+		if wait := statusFold - time.Since(last.(time.Time)); wait > 0 {
+			return wait, nil
 		}
 	}
 	patch := client.MergeFrom(gwd.DeepCopy())
@@ -261,13 +264,15 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		// Status writes (Portico's own among them) do not change the generation: skip them.
 		For(&gatewayv1alpha1.GatewayDeployment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Owns(&appsv1.Deployment{}).
+		// The Deployment and the pods report a gateway's progress: handled first (priority.go).
+		Watches(&appsv1.Deployment{}, progressFirst(handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(),
+			&gatewayv1alpha1.GatewayDeployment{}, handler.OnlyControllerOwner()))).
 		Owns(&corev1.Service{}).
 		// The registration Secrets (owned) and the token and certificate Secrets users label
 		// for Portico: a fixed or rotated Secret re-triggers the gateways that name it.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfSecret)).
 		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
-		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(gatewayOfPod)).
+		Watches(&corev1.Pod{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfPod))).
 		// Istio, or OpenShift's Routes, may arrive while Portico runs. Metadata is all it needs.
 		WatchesMetadata(&apiextensionsv1.CustomResourceDefinition{}, handler.EnqueueRequestsFromMapFunc(r.crdChanged)).
 		// Istio's sidecar injector arriving (or going) changes what meshed pods get.
