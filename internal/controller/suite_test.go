@@ -136,6 +136,9 @@ func runSuite(m *testing.M) int {
 	cfg, err := env.Start()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "starting envtest: %v\n", err)
+		// Start may fail after etcd and kube-apiserver are up (a CRD the server refuses):
+		// stop them, or they outlive the test.
+		_ = env.Stop()
 		return 1
 	}
 	defer func() {

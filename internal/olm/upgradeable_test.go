@@ -76,8 +76,9 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 		testutil.ModuleFile(t, "github.com/operator-framework/api", "crds", "operators.coreos.com_operatorconditions.yaml"),
 	}, ErrorIfCRDPathMissing: true}
 	cfg, err := env.Start()
-	g.Expect(err).NotTo(HaveOccurred())
+	// Start may fail after etcd and kube-apiserver are up: stop them either way.
 	defer func() { _ = env.Stop() }()
+	g.Expect(err).NotTo(HaveOccurred())
 
 	scheme := controller.NewScheme()
 	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
