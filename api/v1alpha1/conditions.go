@@ -58,8 +58,10 @@ const (
 	ReasonAPIUnavailable       = "APIUnavailable"
 	ReasonCertificateInvalid   = "CertificateInvalid"
 	ReasonUnpinFailed          = "UnpinFailed"
-	ReasonConnected            = "Connected"
-	ReasonNodesMissing         = "NodesMissing"
+	// ReasonRegistrationSecretConflict: a Secret not the gateway's has the registration's name.
+	ReasonRegistrationSecretConflict = "RegistrationSecretConflict"
+	ReasonConnected                  = "Connected"
+	ReasonNodesMissing               = "NodesMissing"
 )
 
 // Labels every child carries. The cache selects owned objects by LabelManagedBy.

@@ -242,7 +242,7 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 // pins it. Each step writes the registration Secret before the next calls Konnect.
 func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
 	spec, reg := run.spec, &run.reg
-	token, version, err := r.konnectToken(ctx, gwd.Namespace, spec.AuthSecretRef.Name, spec.AuthSecretRef.Key)
+	token, version, err := r.konnectToken(ctx, gwd.Namespace, spec.AuthSecretRef.Name, spec.AuthSecretRef.Key, true)
 	if err != nil {
 		return err
 	}
@@ -396,9 +396,10 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 	return nil, &konnectProblem{reason: reason, message: fmt.Sprintf("Secret %s (the Konnect %s) does not exist in namespace %s.", name, what, namespace)}
 }
 
-// konnectToken reads the token and a version of it, and protects the Secret from
-// deletion while certificates pinned with it remain.
-func (r *GatewayDeploymentReconciler) konnectToken(ctx context.Context, namespace, name, key string) (token, version string, err error) {
+// konnectToken reads the token and a version of it. With protect, it also guards the Secret
+// against deletion while certificates pinned with it remain; unpinning never does, or it
+// would put back the guard that releasing has just lifted.
+func (r *GatewayDeploymentReconciler) konnectToken(ctx context.Context, namespace, name, key string, protect bool) (token, version string, err error) {
 	secret, err := r.konnectSecret(ctx, namespace, name, "token")
 	if err != nil {
 		return "", "", err
@@ -408,7 +409,7 @@ func (r *GatewayDeploymentReconciler) konnectToken(ctx context.Context, namespac
 		return "", "", &konnectProblem{reason: gatewayv1alpha1.ReasonAuthSecretNotFound,
 			message: fmt.Sprintf("Secret %s has no key %q, or it is empty: it should hold a Konnect token (kpat_… or spat_…).", name, key)}
 	}
-	if secret.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(secret, FinalizerKonnectToken) {
+	if protect && secret.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(secret, FinalizerKonnectToken) {
 		patch := client.MergeFrom(secret.DeepCopy())
 		controllerutil.AddFinalizer(secret, FinalizerKonnectToken)
 		if err := r.Patch(ctx, secret, patch); err != nil {
@@ -471,7 +472,10 @@ func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd
 			return err
 		}
 		run.reg.writeTo(secret)
-		if err := r.Create(ctx, secret); err != nil {
+		if err := r.Create(ctx, secret); apierrors.IsAlreadyExists(err) {
+			return &konnectProblem{reason: gatewayv1alpha1.ReasonRegistrationSecretConflict, message: fmt.Sprintf(
+				"Secret %s exists and is not this gateway's: Portico keeps the gateway's Konnect registration under that name. Rename or remove it.", secret.Name)}
+		} else if err != nil {
 			return fmt.Errorf("creating the Konnect registration Secret: %w", err)
 		}
 		changesFrom(ctx).add("Create", "Secret "+secret.Name)
@@ -496,6 +500,11 @@ func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd
 // onto the new one, and polls which data planes checked in.
 func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, obs *status.Observed) error {
 	if run.client == nil || run.render == nil {
+		if m := run.mem; m != nil {
+			// No call this time (a failure waiting out its backoff): the last poll stands.
+			run.obs.Nodes, run.obs.PolledAt = m.nodes, m.polledAt
+			run.obs.PollReason, run.obs.PollMessage = m.pollReason, m.pollMessage
+		}
 		obs.Konnect = run.obs
 		return nil
 	}
@@ -617,7 +626,7 @@ func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gateway
 	if serverURL == "" && gwd.Spec.Konnect != nil {
 		serverURL = gwd.Spec.Konnect.ServerURL
 	}
-	token, _, err := r.konnectToken(ctx, gwd.Namespace, name, key)
+	token, _, err := r.konnectToken(ctx, gwd.Namespace, name, key, false)
 	if err != nil {
 		return err
 	}

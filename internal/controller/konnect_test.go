@@ -31,11 +31,16 @@ import (
 // newControlPlane makes a control plane, unique to the test, exist in the fake Konnect.
 func newControlPlane(t *testing.T) string {
 	t.Helper()
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	id := newControlPlaneID()
 	fakeKonnect.AddControlPlane(id, "cp-"+id[:8])
 	return id
+}
+
+// newControlPlaneID is a fresh control-plane id, unknown to the fake Konnect.
+func newControlPlaneID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // tokenSecret creates the labelled Secret that holds the Konnect token.
@@ -262,13 +267,24 @@ func TestKonnectFailuresSetTheirReasonAndRecover(t *testing.T) {
 	token := tokenSecret(t, ns, "token", konnectToken, true)
 
 	t.Run("control plane not found", func(t *testing.T) {
-		cpID := "0badc0de-0000-4000-8000-000000000000"
+		cpID := newControlPlaneID()
 		gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nocp"},
 			Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, token.Name)}}
 		g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
 		condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonControlPlaneNotFound)
 		fakeKonnect.AddControlPlane(cpID, "late")
 		condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered)
+	})
+
+	t.Run("a foreign Secret in the registration's place", func(t *testing.T) {
+		cpID := newControlPlane(t)
+		g.Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "clash-konnect"}})).To(Succeed())
+		gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "clash"},
+			Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, token.Name)}}
+		g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
+		latest := condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonRegistrationSecretConflict)
+		g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered).Message).To(ContainSubstring("clash-konnect"))
+		g.Expect(fakeKonnect.Certificates(cpID)).To(BeEmpty(), "nothing pinned without a place to keep it")
 	})
 
 	t.Run("control plane by name", func(t *testing.T) {
