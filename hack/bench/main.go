@@ -283,8 +283,11 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	createUnrelated(c, unrelated)
 
 	metricsAddr, pprofAddr, probeAddr := freePort(), freePort(), freePort()
-	cmd := exec.Command(manager, "--metrics-bind-address="+metricsAddr, "--metrics-secure=false",
-		"--health-probe-bind-address="+probeAddr, "--pprof-bind-address="+pprofAddr)
+	args := []string{"--metrics-bind-address=" + metricsAddr, "--metrics-secure=false",
+		"--health-probe-bind-address=" + probeAddr, "--pprof-bind-address=" + pprofAddr}
+	// BENCH_OPERATOR_ARGS tries other settings (the report names them in its command line).
+	args = append(args, strings.Fields(os.Getenv("BENCH_OPERATOR_ARGS"))...)
+	cmd := exec.Command(manager, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-operator.log"))
@@ -521,6 +524,9 @@ func header(b *strings.Builder, sizes string, rest time.Duration, memory int) {
 	fmt.Fprintf(b, "# Portico benchmark\n\n%s, %d cores (%s), %s/%s, commit %s.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(commit)))
 	command := fmt.Sprintf("go run ./hack/bench -n %s -rest %s", sizes, rest)
+	if extra := os.Getenv("BENCH_OPERATOR_ARGS"); extra != "" {
+		command = fmt.Sprintf("BENCH_OPERATOR_ARGS=%q %s", extra, command)
+	}
 	if memory > 0 {
 		command += fmt.Sprintf(" -memory %d", memory)
 	}
