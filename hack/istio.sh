@@ -68,8 +68,7 @@ up() {
   mkdir -p "$state"
   render
   kubectl apply --server-side --force-conflicts -f "$state/crds.yaml" >/dev/null
-  kubectl wait --for=condition=Established crd -l release=istio --timeout=60s >/dev/null 2>&1 ||
-    kubectl wait --for=condition=Established -f "$state/crds.yaml" --timeout=60s >/dev/null
+  kubectl wait --for=condition=Established -f "$state/crds.yaml" --timeout=60s >/dev/null
   kubectl create namespace istio-system --dry-run=client -o yaml | kubectl apply --server-side -f - >/dev/null
   kubectl apply --server-side --force-conflicts -f "$state/rest.yaml" >/dev/null
   if ! running; then

@@ -19,13 +19,13 @@ import (
 	"syscall"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/konnect/konnecttest"
+	"github.com/portico-dev/portico/internal/status"
 )
 
 func main() {
@@ -73,7 +73,7 @@ func run(addr, token, cpID, cpName, caOut, kubeconfig string) error {
 				list, err := pods.List(ctx, metav1.ListOptions{LabelSelector: gatewayv1alpha1.LabelManagedBy + "=" + gatewayv1alpha1.ManagedByValue})
 				if err == nil {
 					for _, p := range list.Items {
-						if podReady(&p) {
+						if status.PodReady(&p) {
 							srv.CheckIn(cpID, p.Name)
 						}
 					}
@@ -90,13 +90,4 @@ func run(addr, token, cpID, cpName, caOut, kubeconfig string) error {
 		return fmt.Errorf("contract violations: %v", v)
 	}
 	return nil
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

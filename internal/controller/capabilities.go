@@ -93,6 +93,18 @@ func (r *GatewayDeploymentReconciler) crdChanged(ctx context.Context, crd client
 	if len(affected) == 0 {
 		return nil
 	}
+	return r.gatewaysThat(ctx, func(gwd *gatewayv1alpha1.GatewayDeployment) bool {
+		for _, o := range affected {
+			if o.needs(gwd) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// gatewaysThat names every GatewayDeployment for which match holds.
+func (r *GatewayDeploymentReconciler) gatewaysThat(ctx context.Context, match func(*gatewayv1alpha1.GatewayDeployment) bool) []reconcile.Request {
 	list := &gatewayv1alpha1.GatewayDeploymentList{}
 	if err := r.List(ctx, list); err != nil {
 		log.FromContext(ctx).Error(err, "listing GatewayDeployments")
@@ -100,11 +112,8 @@ func (r *GatewayDeploymentReconciler) crdChanged(ctx context.Context, crd client
 	}
 	var requests []reconcile.Request
 	for i := range list.Items {
-		for _, o := range affected {
-			if o.needs(&list.Items[i]) {
-				requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-				break
-			}
+		if match(&list.Items[i]) {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 		}
 	}
 	return requests

@@ -120,27 +120,28 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		desired.Deployment = nil
 	}
 	var obs status.Observed
-	requeueAfter := konnectRun.requeue
+	var requeueAfter time.Duration
 	var errs []error
 	for _, step := range []applyStep{r.applyChildren, r.applyMesh, r.applyRoute} {
 		after, err := step(ctx, gwd, desired, &obs)
-		if after > 0 && (requeueAfter == 0 || after < requeueAfter) {
-			requeueAfter = after
-		}
+		requeueAfter = soonest(requeueAfter, after)
 		errs = append(errs, err)
 	}
 	obs.ApplyError = errors.Join(errs...)
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
 	konnectErr := r.finishKonnect(ctx, gwd, konnectRun, &obs)
-	if konnectRun.requeue > 0 && (requeueAfter == 0 || konnectRun.requeue < requeueAfter) {
-		requeueAfter = konnectRun.requeue
-	}
 	folded, statusErr := r.patchStatus(ctx, gwd, obs)
-	if folded > 0 && (requeueAfter == 0 || folded < requeueAfter) {
-		requeueAfter = folded
-	}
+	requeueAfter = soonest(soonest(requeueAfter, konnectRun.requeue), folded)
 	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, konnectErr, statusErr)
+}
+
+// soonest is the earlier of two requeue delays, where 0 means none.
+func soonest(a, b time.Duration) time.Duration {
+	if a == 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 // applyStep writes one part of the desired children and records what it saw in obs. It may

@@ -154,11 +154,7 @@ type konnectRun struct {
 	requeue time.Duration
 }
 
-func (run *konnectRun) requeueAfter(d time.Duration) {
-	if d > 0 && (run.requeue == 0 || d < run.requeue) {
-		run.requeue = d
-	}
-}
+func (run *konnectRun) requeueAfter(d time.Duration) { run.requeue = soonest(run.requeue, d) }
 
 // fail records a registration problem and when to try again.
 func (run *konnectRun) fail(p *konnectProblem, now time.Time) {
@@ -179,12 +175,8 @@ type heldProblem struct{ *konnectProblem }
 // only the Kubernetes API's are returned.
 func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (*konnectRun, error) {
 	run := &konnectRun{spec: gwd.Spec.Konnect}
-	secret := &corev1.Secret{}
-	switch err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); {
-	case err == nil && metav1.IsControlledBy(secret, gwd):
-		run.secret, run.reg = secret, registrationFrom(secret)
-	case err != nil && !apierrors.IsNotFound(err):
-		return nil, fmt.Errorf("reading the Konnect registration: %w", err)
+	if err := r.readRegistration(ctx, gwd, run); err != nil {
+		return nil, err
 	}
 	if run.spec == nil && run.secret == nil && !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
 		return run, nil // never registered: nothing to remember either
@@ -236,6 +228,18 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 		run.obs.Summary.CertificateNotAfter = &t
 	}
 	return run, nil
+}
+
+// readRegistration fills run with gwd's registration Secret, when there is one that is gwd's.
+func (r *GatewayDeploymentReconciler) readRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+	secret := &corev1.Secret{}
+	switch err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); {
+	case err == nil && metav1.IsControlledBy(secret, gwd):
+		run.secret, run.reg = secret, registrationFrom(secret)
+	case err != nil && !apierrors.IsNotFound(err):
+		return fmt.Errorf("reading the Konnect registration: %w", err)
+	}
+	return nil
 }
 
 // register resolves the token and the control plane, issues or reads the certificate, and
@@ -654,10 +658,7 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 		return 0, nil
 	}
 	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.konnect.memory(gwd.UID)}
-	secret := &corev1.Secret{}
-	if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); err == nil {
-		run.secret, run.reg = secret, registrationFrom(secret)
-	} else if !apierrors.IsNotFound(err) {
+	if err := r.readRegistration(ctx, gwd, run); err != nil {
 		return 0, err
 	}
 	err := r.unpinAll(ctx, gwd, run)

@@ -14,7 +14,6 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
@@ -49,18 +48,7 @@ func (r *GatewayDeploymentReconciler) injectorPresent(ctx context.Context) (bool
 // injectorChanged reconciles the gateways that want sidecars when an injector comes or goes:
 // their pods roll, so that ones created without the injector get their sidecar.
 func (r *GatewayDeploymentReconciler) injectorChanged(ctx context.Context, _ client.Object) []reconcile.Request {
-	list := &gatewayv1alpha1.GatewayDeploymentList{}
-	if err := r.List(ctx, list); err != nil {
-		log.FromContext(ctx).Error(err, "listing GatewayDeployments")
-		return nil
-	}
-	var requests []reconcile.Request
-	for i := range list.Items {
-		if render.SidecarsWanted(&list.Items[i]) {
-			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-		}
-	}
-	return requests
+	return r.gatewaysThat(ctx, render.SidecarsWanted)
 }
 
 func meshObjects() []client.Object {

@@ -101,12 +101,12 @@ func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Tim
 		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionRouteAdmitted)
 	}
 	if obs.Konnect.Requested {
-		registered, connected, blocking := konnectConditions(obs.Konnect, obs.Pods, desired)
+		registered, connected, blocking, summary := konnectConditions(obs.Konnect, obs.Pods, desired)
 		conditions = append(conditions, registered, connected)
 		if optionalFailed == nil {
 			optionalFailed = blocking
 		}
-		st.Konnect = konnectSummary(obs.Konnect, obs.Pods)
+		st.Konnect = summary
 	} else {
 		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionKonnectRegistered)
 		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionKonnectConnected)
@@ -128,7 +128,7 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 	}
 	var ready int32
 	for i := range obs.Pods {
-		if podReady(&obs.Pods[i]) {
+		if PodReady(&obs.Pods[i]) {
 			ready++
 			if hasSidecar(&obs.Pods[i]) {
 				summary.InjectedPods++
@@ -225,13 +225,10 @@ func routeAddresses(route *routev1.Route) []gatewayv1alpha1.GatewayAddress {
 	return out
 }
 
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
+// PodReady tells whether a pod's Ready condition is True.
+func PodReady(pod *corev1.Pod) bool {
+	_, ready := readySince(pod)
+	return ready
 }
 
 // hasSidecar finds Istio's proxy, as a container or as a native (init) sidecar.

@@ -99,10 +99,11 @@ func readySince(pod *corev1.Pod) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// konnectConditions judges the registration and the connection. blocking is the condition
+// konnectConditions judges the registration and the connection, and gives status.konnect.
+// blocking is the condition
 // that keeps Ready False, if any: before the first registration, or when no ready pod is
 // connected. Once registered, a failing Konnect API does not: the data planes keep serving.
-func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32) (registered, connected metav1.Condition, blocking *metav1.Condition) {
+func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32) (registered, connected metav1.Condition, blocking *metav1.Condition, summary *gatewayv1alpha1.KonnectStatus) {
 	registered = metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered}
 	s := obs.Summary
 	switch {
@@ -126,6 +127,8 @@ func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32) (r
 
 	connected = metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectConnected}
 	conns := connections(obs, pods)
+	summary = &s
+	summary.ConnectedNodes = int32(len(conns.connected))
 	switch {
 	case !obs.Pinned:
 		connected.Status, connected.Reason, connected.Message = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling,
@@ -159,14 +162,7 @@ func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32) (r
 		connected.Status, connected.Reason = metav1.ConditionUnknown, obs.PollReason
 		connected.Message = obs.PollMessage + " Last known: " + connected.Message
 	}
-	return registered, connected, blocking
-}
-
-// konnectSummary is status.konnect.
-func konnectSummary(obs KonnectObserved, pods []corev1.Pod) *gatewayv1alpha1.KonnectStatus {
-	s := obs.Summary
-	s.ConnectedNodes = int32(len(connections(obs, pods).connected))
-	return &s
+	return registered, connected, blocking, summary
 }
 
 func shortList(names []string) string {
