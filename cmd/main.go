@@ -20,12 +20,12 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/operator-framework/operator-lib/proxy"
 	"github.com/portico-dev/portico/internal/controller"
 	"github.com/portico-dev/portico/internal/mesh"
+	"github.com/portico-dev/portico/internal/metricsauth"
 	"github.com/portico-dev/portico/internal/olm"
 	"github.com/portico-dev/portico/internal/openshift"
 )
@@ -99,7 +99,7 @@ func main() {
 	}
 	metricsOptions := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics, TLSOpts: tlsOpts}
 	if secureMetrics {
-		metricsOptions.FilterProvider = filters.WithAuthenticationAndAuthorization
+		metricsOptions.FilterProvider = metricsauth.FilterProvider
 	}
 
 	restConfig := ctrl.GetConfigOrDie()

@@ -66,6 +66,7 @@ type run struct {
 	total      time.Duration
 	firstReady time.Duration
 	timeline   []sample
+	stages     stages
 }
 
 type operatorRun struct {
@@ -97,7 +98,7 @@ func main() {
 	var report strings.Builder
 	header(&report, *sizes, *rest, *memory)
 	plots := map[int][2]run{}
-	var audits strings.Builder
+	var audits, waits strings.Builder
 	for _, field := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
 		must(err, "parsing -n")
@@ -107,11 +108,14 @@ func main() {
 		op := portico(n, manager, *rest, 0)
 		table(&report, n, floor, op, *rest)
 		auditLine(&audits, n, op)
+		fmt.Fprintf(&waits, "- N=%d: floor: %s. Portico: %s.\n", n, floor.stages, op.stages)
 		plots[n] = [2]run{floor, op.run}
 	}
 	report.WriteString("\nThe operator's requests counted twice: by its own metrics (rest_client_requests_total, by " +
 		"method) and by the API server's audit log (by verb, requests from the operator's user agent).\n\n")
 	report.WriteString(audits.String())
+	report.WriteString("\nWhere each gateway's time went, by the API server's timestamps (whole seconds; median / 90th percentile / max):\n\n")
+	report.WriteString(waits.String())
 	if *memory > 0 {
 		fmt.Fprintf(os.Stderr, "bench: memory N=%d\n", *memory)
 		plain := portico(*memory, manager, 0, 0)
@@ -231,7 +235,7 @@ func floorRun(n int) run {
 		}
 		return nil
 	})
-	return waitFor(n, start, func() (int, map[string]time.Time) {
+	r := waitFor(n, start, func() (int, map[string]time.Time) {
 		list := &appsv1.DeploymentList{}
 		must(c.List(ctx, list, client.InNamespace(namespace)), "listing Deployments")
 		ready := map[string]time.Time{}
@@ -242,6 +246,9 @@ func floorRun(n int) run {
 		}
 		return len(ready), ready
 	}, nil)
+	r.stages = measureStages(c, false)
+	fmt.Fprintf(os.Stderr, "bench: floor N=%d: %s\n", n, r.stages)
+	return r
 }
 
 // waitFor polls until count() reaches n, recording the timeline and each object's first
@@ -326,6 +333,8 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	op.requests = diff(requests(metricsAddr), before)
 	op.cpuSeconds = cpuSeconds(cmd.Process.Pid) - cpuBefore
 	readyAt := time.Now()
+	op.stages = measureStages(c, true)
+	fmt.Fprintf(os.Stderr, "bench: Portico N=%d: %s\n", n, op.stages)
 
 	// At rest: nothing should be written, nothing asked.
 	versions := resourceVersions(c)
