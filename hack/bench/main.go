@@ -39,6 +39,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
@@ -54,7 +55,6 @@ const (
 	clusterName = "portico-bench"
 	namespace   = "bench"
 	parallel    = 16
-	poll        = 100 * time.Millisecond
 )
 
 type sample struct {
@@ -100,6 +100,9 @@ func main() {
 	plots := map[int][2]run{}
 	var audits, waits strings.Builder
 	for _, field := range strings.Split(*sizes, ",") {
+		if strings.TrimSpace(field) == "" {
+			continue // -n "": the memory run alone
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(field))
 		must(err, "parsing -n")
 		fmt.Fprintf(os.Stderr, "bench: N=%d floor\n", n)
@@ -235,52 +238,65 @@ func floorRun(n int) run {
 		}
 		return nil
 	})
-	r := waitFor(n, start, func() (int, map[string]time.Time) {
-		list := &appsv1.DeploymentList{}
-		must(c.List(ctx, list, client.InNamespace(namespace)), "listing Deployments")
-		ready := map[string]time.Time{}
-		for _, d := range list.Items {
-			if d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas {
-				ready[d.Name] = time.Now()
-			}
-		}
-		return len(ready), ready
+	r := waitFor(c, n, start, &appsv1.DeploymentList{}, func(obj client.Object) bool {
+		d := obj.(*appsv1.Deployment)
+		return d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas
 	}, nil)
 	r.stages = measureStages(c, false)
 	fmt.Fprintf(os.Stderr, "bench: floor N=%d: %s\n", n, r.stages)
 	return r
 }
 
-// waitFor polls until count() reaches n, recording the timeline and each object's first
-// Ready; started gives creation times for first-Ready latencies.
-func waitFor(n int, start time.Time, count func() (int, map[string]time.Time), started map[string]time.Time) run {
+// waitFor watches list's kind in the bench namespace until n objects are ready, recording the
+// timeline and each object's first Ready; started gives creation times for first-Ready
+// latencies. A watch, not polling: listing every object many times a second would load the API
+// server the runs compete for, and more for custom resources (JSON) than for Deployments.
+func waitFor(c client.WithWatch, n int, start time.Time, list client.ObjectList, ready func(client.Object) bool, started map[string]time.Time) run {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
 	var r run
 	seen := map[string]bool{}
-	for {
-		ready, which := count()
-		now := time.Since(start)
-		r.timeline = append(r.timeline, sample{now, ready})
-		for name := range which {
-			if !seen[name] {
-				seen[name] = true
-				if r.firstReady == 0 || (started != nil && which[name].Sub(started[name]) < r.firstReady) {
-					if started != nil {
-						r.firstReady = which[name].Sub(started[name])
-					} else {
-						r.firstReady = now
-					}
-				}
+	observe := func(obj client.Object) {
+		if seen[obj.GetName()] || !ready(obj) {
+			return
+		}
+		seen[obj.GetName()] = true
+		now := time.Now()
+		r.timeline = append(r.timeline, sample{now.Sub(start), len(seen)})
+		latency := now.Sub(start)
+		if started != nil {
+			latency = now.Sub(started[obj.GetName()])
+		}
+		if r.firstReady == 0 || latency < r.firstReady {
+			r.firstReady = latency
+		}
+	}
+	r.timeline = append(r.timeline, sample{0, 0})
+	for len(seen) < n {
+		// (Re)list, then watch from there; a watch the API server ends is started again.
+		must(c.List(ctx, list, client.InNamespace(namespace)), "listing")
+		items, err := meta.ExtractList(list)
+		must(err, "reading the list")
+		for _, item := range items {
+			observe(item.(client.Object))
+		}
+		w, err := c.Watch(ctx, list, client.InNamespace(namespace), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.GetResourceVersion()}})
+		must(err, "watching")
+		for event := range w.ResultChan() {
+			if obj, ok := event.Object.(client.Object); ok && (event.Type == watch.Added || event.Type == watch.Modified) {
+				observe(obj)
+			}
+			if len(seen) >= n {
+				break
 			}
 		}
-		if ready >= n {
-			r.total = now
-			return r
+		w.Stop()
+		if ctx.Err() != nil {
+			fail(fmt.Errorf("only %d of %d ready after %s", len(seen), n, time.Since(start)))
 		}
-		if now > 20*time.Minute {
-			fail(fmt.Errorf("only %d of %d ready after %s", ready, n, now))
-		}
-		time.Sleep(poll)
 	}
+	r.total = r.timeline[len(r.timeline)-1].at
+	return r
 }
 
 func portico(n int, manager string, rest time.Duration, unrelated int) operatorRun {
@@ -319,16 +335,8 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 		started[name] = startedAt[i]
 	}
 	var op operatorRun
-	op.run = waitFor(n, start, func() (int, map[string]time.Time) {
-		list := &gatewayv1alpha1.GatewayDeploymentList{}
-		must(c.List(ctx, list, client.InNamespace(namespace)), "listing GatewayDeployments")
-		ready := map[string]time.Time{}
-		for i := range list.Items {
-			if meta.IsStatusConditionTrue(list.Items[i].Status.Conditions, gatewayv1alpha1.ConditionReady) {
-				ready[list.Items[i].Name] = time.Now()
-			}
-		}
-		return len(ready), ready
+	op.run = waitFor(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {
+		return meta.IsStatusConditionTrue(obj.(*gatewayv1alpha1.GatewayDeployment).Status.Conditions, gatewayv1alpha1.ConditionReady)
 	}, started)
 	op.requests = diff(requests(metricsAddr), before)
 	op.cpuSeconds = cpuSeconds(cmd.Process.Pid) - cpuBefore

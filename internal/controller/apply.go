@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -25,6 +26,7 @@ import (
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/convert"
+	"github.com/portico-dev/portico/internal/render"
 )
 
 // FieldManager is the one server-side apply field manager Portico writes with.
@@ -32,7 +34,13 @@ const FieldManager = "portico"
 
 // changes collects what one reconcile created or updated, so that it records one event for
 // them all rather than one per child: events are API requests too.
-type changes struct{ created, updated []string }
+type changes struct {
+	created, updated []string
+	// cacheWait is how soon to look again at a child created but not yet in the cache.
+	cacheWait time.Duration
+}
+
+func (c *changes) awaitCache(wait time.Duration) { c.cacheWait = soonest(c.cacheWait, wait) }
 
 type changesKey struct{}
 
@@ -87,17 +95,29 @@ func applyIfChanged[O client.Object, A any](
 ) error {
 	key := types.NamespacedName{Namespace: gwd.Namespace, Name: name}
 	action := "Update"
+	child := kind + "/" + name
 	switch err := r.Get(ctx, key, cached); {
 	case apierrors.IsNotFound(err):
+		if wait, ok := r.children.recentlyCreated(gwd, child, cached); ok {
+			// Portico's own create is not in the cache yet (a reconcile triggered by another
+			// child's event came first): creating it again would be a wasted write.
+			changesFrom(ctx).awaitCache(wait)
+			return nil
+		}
 		action = "Create"
 	case err != nil:
 		return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
 	default:
+		seen := childVersion{uid: cached.GetUID(), resourceVersion: cached.GetResourceVersion(), specHash: specHashOf(desired)}
+		if r.children.covered(gwd, child, seen) {
+			return nil
+		}
 		same, err := covers(cached, desired)
 		if err != nil {
 			return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
 		}
 		if same {
+			r.children.rememberCovered(gwd, child, seen)
 			return nil
 		}
 		if repair != nil {
@@ -135,6 +155,9 @@ func applyIfChanged[O client.Object, A any](
 	if err := replaceWith(cached, config); err != nil {
 		return fmt.Errorf("reading the applied %s %s: %w", kind, key.Name, err)
 	}
+	if action == "Create" {
+		r.children.rememberCreated(gwd, child, cached)
+	}
 	return nil
 }
 
@@ -157,6 +180,25 @@ func replaceWith(into client.Object, from any) error {
 	v := reflect.ValueOf(into).Elem()
 	v.Set(reflect.Zero(v.Type()))
 	return convert.Into(from, into)
+}
+
+// specHashOf reads the spec-hash annotation of an apply configuration (client-go's and
+// Istio's embed object metadata of the same shape, from two packages); "" when it has none.
+func specHashOf(desired any) string {
+	v := reflect.Indirect(reflect.ValueOf(desired))
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	meta := v.FieldByName("ObjectMetaApplyConfiguration")
+	if !meta.IsValid() || meta.Kind() != reflect.Pointer || meta.IsNil() {
+		return ""
+	}
+	field := meta.Elem().FieldByName("Annotations")
+	if !field.IsValid() {
+		return ""
+	}
+	annotations, _ := field.Interface().(map[string]string)
+	return annotations[render.AnnotationSpecHash]
 }
 
 // covers tells whether live holds every value desired sets. live may hold more: defaults the

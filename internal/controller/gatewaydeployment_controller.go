@@ -68,6 +68,8 @@ type GatewayDeploymentReconciler struct {
 	konnect    *konnectTracker
 	// statusWrites holds when each gateway's status was last written (see statusFold).
 	statusWrites sync.Map
+	// children remembers what the cache cannot tell yet or again (see childMemo).
+	children childMemo
 }
 
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch;update
@@ -85,6 +87,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, gwd); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.statusWrites.Delete(req.NamespacedName)
+			r.children.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -132,7 +135,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	obs.Pods = pods
 	konnectErr := r.finishKonnect(ctx, gwd, konnectRun, &obs)
 	folded, statusErr := r.patchStatus(ctx, gwd, obs)
-	requeueAfter = soonest(soonest(requeueAfter, konnectRun.requeue), folded)
+	requeueAfter = soonest(soonest(soonest(requeueAfter, konnectRun.requeue), folded), changed.cacheWait)
 	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, konnectErr, statusErr)
 }
 
@@ -171,7 +174,8 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 // observePods lists the gateway's pods from the cache.
 func (r *GatewayDeploymentReconciler) observePods(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) ([]corev1.Pod, error) {
 	pods := &corev1.PodList{}
-	if err := r.List(ctx, pods, client.InNamespace(gwd.Namespace), client.MatchingLabels(render.SelectorLabels(gwd))); err != nil {
+	if err := r.List(ctx, pods, client.InNamespace(gwd.Namespace), client.MatchingFields{podsByGatewayIndex: gwd.Name},
+		client.MatchingLabels(render.SelectorLabels(gwd))); err != nil {
 		return nil, fmt.Errorf("listing the gateway's pods: %w", err)
 	}
 	return pods.Items, nil
@@ -221,6 +225,18 @@ func gatewayOfPod(_ context.Context, obj client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
 }
 
+// podsByGatewayIndex indexes the cached pods by their gateway's name: a reconcile then reads
+// its own pods rather than matching every pod in the namespace, which made each of N gateways
+// cost O(N).
+const podsByGatewayIndex = "metadata.labels.gateway"
+
+func podGateway(obj client.Object) []string {
+	if name, ok := obj.GetLabels()[gatewayv1alpha1.LabelGatewayDeployment]; ok {
+		return []string{name}
+	}
+	return nil
+}
+
 // konnectSecretsIndex indexes GatewayDeployments by the Secrets spec.konnect names.
 const konnectSecretsIndex = "spec.konnect.secrets"
 
@@ -260,6 +276,9 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 	r.cache, r.scheme, r.mapper = mgr.GetCache(), mgr.GetScheme(), mgr.GetRESTMapper()
 	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now), byID: map[types.UID]*konnectMemory{}}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {
+		return err
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, podsByGatewayIndex, podGateway); err != nil {
 		return err
 	}
 	c, err := ctrl.NewControllerManagedBy(mgr).
