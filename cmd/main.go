@@ -102,6 +102,8 @@ func main() {
 		metricsOptions.FilterProvider = metricsauth.FilterProvider
 	}
 
+	// The cache keeps Deployments without their spec, which Portico reads only to compare.
+	deploymentSpecs := controller.NewDeploymentSpecs()
 	restConfig := ctrl.GetConfigOrDie()
 	restConfig.QPS = float32(kubeAPIQPS)
 	restConfig.Burst = kubeAPIBurst
@@ -119,7 +121,7 @@ func main() {
 		RetryPeriod:             &retryPeriod,
 		// A new leader waits out the old lease anyway; releasing it on shutdown hands over at once.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         controller.CacheOptions(watchNamespace),
+		Cache:                         controller.CacheOptions(watchNamespace, deploymentSpecs),
 	})
 	if err != nil {
 		setupLog.Error(err, "creating the manager")
@@ -127,11 +129,12 @@ func main() {
 	}
 
 	if err := (&controller.GatewayDeploymentReconciler{
-		Client:       mgr.GetClient(),
-		APIReader:    mgr.GetAPIReader(),
-		Recorder:     mgr.GetEventRecorder("portico"),
-		Clock:        clock.RealClock{},
-		DefaultImage: gatewayImage,
+		DeploymentSpecs: deploymentSpecs,
+		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
+		Recorder:        mgr.GetEventRecorder("portico"),
+		Clock:           clock.RealClock{},
+		DefaultImage:    gatewayImage,
 		// OLM puts the cluster proxy in the operator's env; the gateway pods get it too.
 		ProxyEnv: proxy.ReadProxyVarsFromEnv(),
 		Mesh:     mesh.NewCapability(),

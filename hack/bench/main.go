@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,6 +73,8 @@ type run struct {
 type operatorRun struct {
 	run
 	peakRSSKiB     int64
+	peakAnonKiB    int64 // anonymous memory (heap, stacks), sampled
+	peakFileKiB    int64 // pages of the binary and other files, sampled
 	cpuSeconds     float64
 	requests       map[string]float64 // by HTTP method, creation to all Ready
 	restRequests   map[string]float64 // by HTTP method, during the rest period
@@ -317,6 +320,8 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	must(err, "creating the operator log")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	must(cmd.Start(), "starting the operator")
+	stopSampling := make(chan struct{})
+	sampled := rssParts(cmd.Process.Pid, stopSampling)
 	defer func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }()
 	waitHTTP("http://" + metricsAddr + "/metrics")
 	// Counted from when its caches have synced: the initial lists are not per gateway.
@@ -362,6 +367,10 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 		}
 	}
 	op.peakRSSKiB = peakRSS(cmd.Process.Pid)
+	close(stopSampling)
+	parts := <-sampled
+	op.peakAnonKiB, op.peakFileKiB = parts[0], parts[1]
+	fmt.Fprintf(os.Stderr, "bench: N=%d peak RSS %d KiB; sampled peaks: anonymous %d KiB, file-backed %d KiB\n", n, op.peakRSSKiB, op.peakAnonKiB, op.peakFileKiB)
 	saveHeapProfile(pprofAddr, n)
 	return op
 }
@@ -485,16 +494,42 @@ func diff(after, before map[string]float64) map[string]float64 {
 	return out
 }
 
-func peakRSS(pid int) int64 {
+// procStatus reads fields (in KiB) of the operator's /proc status.
+func procStatus(pid int, fields ...string) map[string]int64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	must(err, "reading the operator's status")
+	out := map[string]int64{}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+		if f := strings.Fields(line); len(f) >= 2 && slices.Contains(fields, strings.TrimSuffix(f[0], ":")) {
 			v, _ := strconv.ParseInt(f[1], 10, 64)
-			return v
+			out[strings.TrimSuffix(f[0], ":")] = v
 		}
 	}
-	return 0
+	return out
+}
+
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM")["VmHWM"] }
+
+// rssParts samples the operator's anonymous and file-backed resident memory until stop is
+// closed and reports the highest of each: the kernel keeps a peak of their sum only.
+func rssParts(pid int, stop <-chan struct{}) <-chan [2]int64 {
+	out := make(chan [2]int64, 1)
+	go func() {
+		var peak [2]int64
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			v := procStatus(pid, "RssAnon", "RssFile")
+			peak[0], peak[1] = max(peak[0], v["RssAnon"]), max(peak[1], v["RssFile"])
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return out
 }
 
 func cpuSeconds(pid int) float64 {
@@ -623,10 +658,11 @@ func memoryTable(b *strings.Builder, n int, plain, crowded operatorRun) {
 		}
 		return "FAIL"
 	}
-	fmt.Fprintf(b, "\n| memory run, N=%d | peak RSS (target ≤ 60 MiB) | all Ready |\n|---|---|---|\n", n)
-	fmt.Fprintf(b, "| alone | %.0f MiB %s | %.1f s |\n", mib(plain.peakRSSKiB), mark(mib(plain.peakRSSKiB) <= 60), plain.total.Seconds())
-	fmt.Fprintf(b, "| with %d unrelated Secrets, ConfigMaps and Deployments in 10 other namespaces | %.0f MiB, %+.0f %% %s (target ≤ +10 %%) | %.1f s |\n",
-		unrelatedObjects, mib(crowded.peakRSSKiB), growth*100, mark(growth <= 0.10), crowded.total.Seconds())
+	fmt.Fprintf(b, "\n| memory run, N=%d | peak RSS (target ≤ 60 MiB) | of it at most: anonymous / file-backed (sampled) | all Ready |\n|---|---|---|---|\n", n)
+	fmt.Fprintf(b, "| alone | %.0f MiB %s | %.0f / %.0f MiB | %.1f s |\n", mib(plain.peakRSSKiB), mark(mib(plain.peakRSSKiB) <= 60),
+		mib(plain.peakAnonKiB), mib(plain.peakFileKiB), plain.total.Seconds())
+	fmt.Fprintf(b, "| with %d unrelated Secrets, ConfigMaps and Deployments in 10 other namespaces | %.0f MiB, %+.0f %% %s (target ≤ +10 %%) | %.0f / %.0f MiB | %.1f s |\n",
+		unrelatedObjects, mib(crowded.peakRSSKiB), growth*100, mark(growth <= 0.10), mib(crowded.peakAnonKiB), mib(crowded.peakFileKiB), crowded.total.Seconds())
 }
 
 func must(err error, what string) {

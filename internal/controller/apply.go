@@ -112,7 +112,11 @@ func applyIfChanged[O client.Object, A any](
 		if r.children.covered(gwd, child, seen) {
 			return nil
 		}
-		same, err := covers(cached, desired)
+		live, err := r.comparable(ctx, cached)
+		if err != nil {
+			return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
+		}
+		same, err := covers(live, desired)
 		if err != nil {
 			return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
 		}

@@ -6,6 +6,7 @@ package controller
 import (
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,8 +23,9 @@ import (
 // memory. The exceptions are the GatewayDeployments themselves, the names of CRDs and of
 // Istio's sidecar-injector webhooks (to see Istio arrive) and Secrets labelled for Konnect. A
 // kind read through the cached client gets the same filter: read other objects with the
-// APIReader. watchNamespace is a comma-separated list; empty means every namespace.
-func CacheOptions(watchNamespace string) cache.Options {
+// APIReader. watchNamespace is a comma-separated list; empty means every namespace. specs,
+// if set, keeps the cached Deployments' specs out of the cache (DeploymentSpecs).
+func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 	crdMetadata := &metav1.PartialObjectMetadata{}
 	crdMetadata.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
 	opts := cache.Options{
@@ -41,6 +43,9 @@ func CacheOptions(watchNamespace string) cache.Options {
 			// Istio's sidecar-injector webhook configurations, by name only.
 			injectorMetadata(): {Label: labels.SelectorFromSet(injectorLabel), Transform: nameOnly},
 		},
+	}
+	if specs != nil {
+		opts.ByObject[&appsv1.Deployment{}] = cache.ByObject{Transform: specs.slim}
 	}
 	for _, ns := range strings.Split(watchNamespace, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {

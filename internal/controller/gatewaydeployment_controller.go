@@ -59,6 +59,9 @@ type GatewayDeploymentReconciler struct {
 	Routes *capability.Capability
 	// KonnectHTTP is the HTTP client for Konnect's API; nil means Go's default transport.
 	KonnectHTTP *http.Client
+	// DeploymentSpecs holds the cached Deployments' specs when the cache keeps them out
+	// (CacheOptions); nil when the cache holds whole Deployments.
+	DeploymentSpecs *DeploymentSpecs
 
 	// Set up by SetupWithManager, for watches added while running.
 	controller controller.Controller
@@ -280,6 +283,11 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, podsByGatewayIndex, podGateway); err != nil {
 		return err
+	}
+	if r.DeploymentSpecs != nil {
+		if err := r.DeploymentSpecs.watchDeletions(context.Background(), mgr.GetCache()); err != nil {
+			return err
+		}
 	}
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		// Status writes (Portico's own among them) do not change the generation: skip them.

@@ -154,13 +154,14 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 
+	deploymentSpecs := NewDeploymentSpecs()
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.Wrap(requests.wrap)
 	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Cache:                  CacheOptions(""),
+		Cache:                  CacheOptions("", deploymentSpecs),
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "creating the manager: %v\n", err)
@@ -176,14 +177,15 @@ func runSuite(m *testing.M) int {
 	konnectHTTP := fakeKonnect.Client()
 	konnectHTTP.Timeout = 2 * time.Second // short, so that a test can time a call out
 	reconciler = &GatewayDeploymentReconciler{
-		KonnectHTTP:  konnectHTTP,
-		Client:       mgr.GetClient(),
-		APIReader:    mgr.GetAPIReader(),
-		Recorder:     mgr.GetEventRecorder("portico"),
-		Clock:        testClock,
-		DefaultImage: testImage,
-		Mesh:         mesh.NewCapability(),
-		Routes:       openshift.NewCapability(),
+		DeploymentSpecs: deploymentSpecs,
+		KonnectHTTP:     konnectHTTP,
+		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
+		Recorder:        mgr.GetEventRecorder("portico"),
+		Clock:           testClock,
+		DefaultImage:    testImage,
+		Mesh:            mesh.NewCapability(),
+		Routes:          openshift.NewCapability(),
 	}
 	if err := reconciler.SetupWithManager(mgr, 4); err != nil {
 		fmt.Fprintf(os.Stderr, "setting up the controller: %v\n", err)
