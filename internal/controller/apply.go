@@ -9,15 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,13 +34,19 @@ const FieldManager = "portico"
 
 // changes collects what one reconcile created or updated, so that it records one event for
 // them all rather than one per child: events are API requests too.
+// Children may be applied concurrently: it is guarded.
 type changes struct {
+	mu               sync.Mutex
 	created, updated []string
 	// cacheWait is how soon to look again at a child created but not yet in the cache.
 	cacheWait time.Duration
 }
 
-func (c *changes) awaitCache(wait time.Duration) { c.cacheWait = soonest(c.cacheWait, wait) }
+func (c *changes) awaitCache(wait time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cacheWait = soonest(c.cacheWait, wait)
+}
 
 type changesKey struct{}
 
@@ -57,6 +63,8 @@ func changesFrom(ctx context.Context) *changes {
 }
 
 func (c *changes) add(action, what string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if action == "Create" {
 		c.created = append(c.created, what)
 	} else {
@@ -68,6 +76,11 @@ func (c *changes) add(action, what string) {
 // what its creation asked for and get no event (events are writes too); creating one again
 // later, after it was deleted, is news.
 func (c *changes) record(r *GatewayDeploymentReconciler, gwd *gatewayv1alpha1.GatewayDeployment, isNew bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// In a stable order, whichever apply finished first.
+	slices.Sort(c.created)
+	slices.Sort(c.updated)
 	if len(c.created) > 0 && !isNew {
 		r.Recorder.Eventf(gwd, nil, corev1.EventTypeNormal, "Created", "Create", "Created %s", strings.Join(c.created, ", "))
 	}
@@ -131,59 +144,49 @@ func applyIfChanged[O client.Object, A any](
 		}
 	}
 
-	config, err := applyConfiguration(desired)
+	// Sent as the apply patch it is; the API server's answer is decoded straight into the
+	// typed object (protobuf for built-in kinds), with no apply configuration in between.
+	body, err := json.Marshal(desired)
 	if err != nil {
 		return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
 	}
-	err = r.Apply(ctx, config, client.FieldOwner(FieldManager), client.ForceOwnership)
+	apply := func() error {
+		reset(cached, key)
+		return r.Patch(ctx, cached, client.RawPatch(types.ApplyPatchType, body), client.FieldOwner(FieldManager), client.ForceOwnership)
+	}
+	err = apply()
 	if err != nil && action == "Create" && repair != nil && apierrors.IsInvalid(err) {
 		// Not in the cache, yet the API server has it: someone removed Portico's label, which
 		// hides it from the label-selected cache. Read it once, uncached, and repair it.
 		if getErr := r.APIReader.Get(ctx, key, cached); getErr == nil {
 			action = "Update"
 			if err = repair(ctx, cached, desired); err == nil {
-				err = r.Apply(ctx, config, client.FieldOwner(FieldManager), client.ForceOwnership)
+				err = apply()
 			}
 		}
 	}
 	if err != nil {
 		// The child is the event's related object, so failures of different children stay apart.
-		cached.SetName(key.Name)
-		cached.SetNamespace(key.Namespace)
+		reset(cached, key)
 		r.Recorder.Eventf(gwd, cached, corev1.EventTypeWarning, "ApplyFailed", action, "%s %s failed: %v", action, kind, err)
 		return fmt.Errorf("applying %s %s: %w", kind, key.Name, err)
 	}
 	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
 	changesFrom(ctx).add(action, kind+" "+key.Name)
-	// The client decoded the server's answer into config.
-	if err := replaceWith(cached, config); err != nil {
-		return fmt.Errorf("reading the applied %s %s: %w", kind, key.Name, err)
-	}
 	if action == "Create" {
 		r.children.rememberCreated(gwd, child, cached)
 	}
 	return nil
 }
 
-// applyConfiguration gives what the client can apply: desired itself when it is one of
-// client-go's apply configurations, its unstructured form otherwise (Istio's lack the marker
-// method the client wants).
-func applyConfiguration(desired any) (runtime.ApplyConfiguration, error) {
-	if config, ok := desired.(runtime.ApplyConfiguration); ok {
-		return config, nil
-	}
-	u, err := convert.To[unstructured.Unstructured](desired)
-	if err != nil {
-		return nil, err
-	}
-	return client.ApplyConfigurationFromUnstructured(u), nil
-}
-
-// replaceWith replaces into with an apply configuration of the same shape.
-func replaceWith(into client.Object, from any) error {
-	v := reflect.ValueOf(into).Elem()
+// reset empties obj for the API server's answer, keeping what names it.
+func reset(obj client.Object, key types.NamespacedName) {
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	v := reflect.ValueOf(obj).Elem()
 	v.Set(reflect.Zero(v.Type()))
-	return convert.Into(from, into)
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	obj.SetName(key.Name)
+	obj.SetNamespace(key.Namespace)
 }
 
 // specHashOf reads the spec-hash annotation of an apply configuration (client-go's and

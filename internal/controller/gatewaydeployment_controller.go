@@ -154,20 +154,25 @@ func soonest(a, b time.Duration) time.Duration {
 // ask to be run again after a while (an optional capability arriving).
 type applyStep func(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, obs *status.Observed) (time.Duration, error)
 
-// applyChildren applies the Deployment and the Service.
+// applyChildren applies the Deployment and the Service, side by side: a new gateway waits
+// for one round trip to the API server, not two.
 func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, desired *render.Objects, obs *status.Observed) (time.Duration, error) {
 	deployment := &appsv1.Deployment{}
 	var depErr error
-	if desired.Deployment != nil {
-		depErr = applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, nil)
-	} else if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}, deployment); client.IgnoreNotFound(err) != nil {
-		depErr = err
-	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if desired.Deployment != nil {
+			depErr = applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, nil)
+		} else if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}, deployment); client.IgnoreNotFound(err) != nil {
+			depErr = err
+		}
+	})
+	service := &corev1.Service{}
+	svcErr := applyIfChanged(ctx, r, gwd, "Service", gwd.Name, service, desired.Service, r.removeForeignServicePorts)
+	wg.Wait()
 	if found(deployment) {
 		obs.Deployment = deployment
 	}
-	service := &corev1.Service{}
-	svcErr := applyIfChanged(ctx, r, gwd, "Service", gwd.Name, service, desired.Service, r.removeForeignServicePorts)
 	if found(service) {
 		obs.Service = service
 	}
