@@ -248,6 +248,10 @@ func floorRun(n int) run {
 	c, _ := freshCluster()
 	ctx := context.Background()
 	start := time.Now()
+	wait := waitInBackground(c, n, start, &appsv1.DeploymentList{}, func(obj client.Object) bool {
+		d := obj.(*appsv1.Deployment)
+		return d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas
+	})
 	createAll(n, func(i int) error {
 		objs, err := render.Render(render.Inputs{GatewayDeployment: gateway(i), DefaultImage: "kong/kong-gateway:3.11"})
 		if err != nil {
@@ -268,41 +272,35 @@ func floorRun(n int) run {
 		}
 		return nil
 	})
-	r := waitFor(c, n, start, &appsv1.DeploymentList{}, func(obj client.Object) bool {
-		d := obj.(*appsv1.Deployment)
-		return d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas
-	}, nil)
+	r, _ := wait()
 	r.stages = measureStages(c, false)
 	fmt.Fprintf(os.Stderr, "bench: floor N=%d: %s\n", n, r.stages)
 	return r
 }
 
 // waitFor watches list's kind in the bench namespace until n objects are ready, recording the
-// timeline and each object's first Ready; started gives creation times for first-Ready
-// latencies. A watch, not polling: listing every object many times a second would load the API
-// server the runs compete for, and more for custom resources (JSON) than for Deployments.
-func waitFor(c client.WithWatch, n int, start time.Time, list client.ObjectList, ready func(client.Object) bool, started map[string]time.Time) run {
+// timeline and when each was first seen ready. It closes watching once its watch is open, so
+// that the caller creates objects only then and no early Ready is seen late. A watch, not
+// polling: listing every object many times a second would load the API server the runs
+// compete for, and more for custom resources (JSON) than for Deployments.
+func waitFor(c client.WithWatch, n int, start time.Time, list client.ObjectList, ready func(client.Object) bool, watching chan<- struct{}) (run, map[string]time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	var r run
-	seen := map[string]bool{}
+	readyAt := map[string]time.Time{}
 	observe := func(obj client.Object) {
-		if seen[obj.GetName()] || !ready(obj) {
+		if _, seen := readyAt[obj.GetName()]; seen || !ready(obj) {
 			return
 		}
-		seen[obj.GetName()] = true
 		now := time.Now()
-		r.timeline = append(r.timeline, sample{now.Sub(start), len(seen)})
-		latency := now.Sub(start)
-		if started != nil {
-			latency = now.Sub(started[obj.GetName()])
-		}
-		if r.firstReady == 0 || latency < r.firstReady {
-			r.firstReady = latency
+		readyAt[obj.GetName()] = now
+		r.timeline = append(r.timeline, sample{now.Sub(start), len(readyAt)})
+		if r.firstReady == 0 {
+			r.firstReady = now.Sub(start)
 		}
 	}
 	r.timeline = append(r.timeline, sample{0, 0})
-	for len(seen) < n {
+	for len(readyAt) < n {
 		// (Re)list, then watch from there; a watch the API server ends is started again.
 		must(c.List(ctx, list, client.InNamespace(namespace)), "listing")
 		items, err := meta.ExtractList(list)
@@ -312,21 +310,44 @@ func waitFor(c client.WithWatch, n int, start time.Time, list client.ObjectList,
 		}
 		w, err := c.Watch(ctx, list, client.InNamespace(namespace), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.GetResourceVersion()}})
 		must(err, "watching")
+		if watching != nil {
+			close(watching)
+			watching = nil
+		}
 		for event := range w.ResultChan() {
 			if obj, ok := event.Object.(client.Object); ok && (event.Type == watch.Added || event.Type == watch.Modified) {
 				observe(obj)
 			}
-			if len(seen) >= n {
+			if len(readyAt) >= n {
 				break
 			}
 		}
 		w.Stop()
 		if ctx.Err() != nil {
-			fail(fmt.Errorf("only %d of %d ready after %s", len(seen), n, time.Since(start)))
+			fail(fmt.Errorf("only %d of %d ready after %s", len(readyAt), n, time.Since(start)))
 		}
 	}
 	r.total = r.timeline[len(r.timeline)-1].at
-	return r
+	return r, readyAt
+}
+
+// waitInBackground starts waitFor and returns once its watch is open.
+func waitInBackground(c client.WithWatch, n int, start time.Time, list client.ObjectList, ready func(client.Object) bool) func() (run, map[string]time.Time) {
+	watching := make(chan struct{})
+	type result struct {
+		r  run
+		at map[string]time.Time
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, at := waitFor(c, n, start, list, ready, watching)
+		done <- result{r, at}
+	}()
+	<-watching
+	return func() (run, map[string]time.Time) {
+		res := <-done
+		return res.r, res.at
+	}
 }
 
 func portico(n int, manager string, rest time.Duration, unrelated int) operatorRun {
@@ -357,6 +378,9 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	cpuBefore := cpuSeconds(cmd.Process.Pid)
 
 	start := time.Now()
+	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {
+		return meta.IsStatusConditionTrue(obj.(*gatewayv1alpha1.GatewayDeployment).Status.Conditions, gatewayv1alpha1.ConditionReady)
+	})
 	names := make([]string, n)
 	startedAt := createAll(n, func(i int) error {
 		names[i] = gateway(i).Name
@@ -367,12 +391,19 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 		started[name] = startedAt[i]
 	}
 	var op operatorRun
-	op.run = waitFor(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {
-		return meta.IsStatusConditionTrue(obj.(*gatewayv1alpha1.GatewayDeployment).Status.Conditions, gatewayv1alpha1.ConditionReady)
-	}, started)
+	var readyAt map[string]time.Time
+	op.run, readyAt = wait()
+	// First Ready counts from each gateway's own creation.
+	op.firstReady = 0
+	for name, at := range readyAt {
+		if latency := at.Sub(started[name]); op.firstReady == 0 || latency < op.firstReady {
+			op.firstReady = latency
+		}
+	}
 	op.requests = diff(requests(metricsAddr), before)
 	op.cpuSeconds = cpuSeconds(cmd.Process.Pid) - cpuBefore
-	readyAt := time.Now()
+	// The audit log is counted over the same span as the metrics.
+	countedAt := time.Now()
 	op.stages = measureStages(c, true)
 	fmt.Fprintf(os.Stderr, "bench: Portico N=%d: %s\n", n, op.stages)
 
@@ -385,8 +416,8 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	// The audit log may trail the requests by a moment.
 	time.Sleep(2 * time.Second)
 	agent := filepath.Base(manager) + "/"
-	op.audited = auditedRequests(auditLog(), agent, start, readyAt)
-	op.auditedRest = auditedRequests(auditLog(), agent, readyAt.Add(time.Second), restEnd)
+	op.audited = auditedRequests(auditLog(), agent, start, countedAt)
+	op.auditedRest = auditedRequests(auditLog(), agent, countedAt.Add(time.Second), restEnd)
 	after := resourceVersions(c)
 	for k, v := range after {
 		if versions[k] != v {
