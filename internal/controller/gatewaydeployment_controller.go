@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -278,6 +279,12 @@ func (r *GatewayDeploymentReconciler) gatewaysOfSecret(ctx context.Context, obj 
 	return out
 }
 
+// notOnCreate passes over a child's creation: Portico created its Deployment and Service in
+// the reconcile that judged them, a new pod is not ready yet (its updates follow), and at
+// start-up each gateway's own event reconciles it. Updates and deletions still count. At 500
+// new gateways this spares about three reconciles each.
+var notOnCreate = predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}
+
 // SetupWithManager registers the controller. Its watches see only Portico's own children:
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
@@ -299,13 +306,13 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		For(&gatewayv1alpha1.GatewayDeployment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// The Deployment and the pods report a gateway's progress: handled first (priority.go).
 		Watches(&appsv1.Deployment{}, progressFirst(handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(),
-			&gatewayv1alpha1.GatewayDeployment{}, handler.OnlyControllerOwner()))).
-		Owns(&corev1.Service{}).
+			&gatewayv1alpha1.GatewayDeployment{}, handler.OnlyControllerOwner())), builder.WithPredicates(notOnCreate)).
+		Owns(&corev1.Service{}, builder.WithPredicates(notOnCreate)).
 		// The registration Secrets (owned) and the token and certificate Secrets users label
 		// for Portico: a fixed or rotated Secret re-triggers the gateways that name it.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfSecret)).
 		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
-		Watches(&corev1.Pod{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfPod))).
+		Watches(&corev1.Pod{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfPod)), builder.WithPredicates(notOnCreate)).
 		// Istio, or OpenShift's Routes, may arrive while Portico runs. Metadata is all it needs.
 		WatchesMetadata(&apiextensionsv1.CustomResourceDefinition{}, handler.EnqueueRequestsFromMapFunc(r.crdChanged)).
 		// Istio's sidecar injector arriving (or going) changes what meshed pods get.
