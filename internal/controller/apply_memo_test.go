@@ -77,10 +77,22 @@ func TestChildMemoKnowsWhatCannotHaveChanged(t *testing.T) {
 	}
 	// Seen in the cache: the record of its creation is done with.
 	memo.rememberCreated(gwd, "Service/gw", created)
-	now = now.Add(-cacheLag)
 	memo.covered(gwd, "Service/gw", childVersion{uid: "s1", resourceVersion: "9"})
 	if _, ok := memo.recentlyCreated(gwd, "Service/gw", &corev1.Service{}); ok {
 		t.Error("recalled after the cache showed it")
+	}
+
+	// Let go past cacheLag even if the gateway is never looked at again: another gateway's
+	// creation sweeps it.
+	memo.rememberCreated(gwd, "Service/gw", created)
+	now = now.Add(cacheLag)
+	other := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: "edge", Name: "other"}}
+	memo.rememberCreated(other, "Service/other", created)
+	memo.mu.Lock()
+	left, kept := len(memo.byGateway[types.NamespacedName{Namespace: "edge", Name: "gw"}].created), len(memo.createdOrder)
+	memo.mu.Unlock()
+	if left != 0 || kept != 1 {
+		t.Errorf("after cacheLag: %d created kept for the gateway, %d in order; want 0 and 1", left, kept)
 	}
 
 	memo.forget(types.NamespacedName{Namespace: "edge", Name: "gw"})

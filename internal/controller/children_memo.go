@@ -26,6 +26,10 @@ const cacheLag = 2 * time.Second
 type childMemo struct {
 	mu        sync.Mutex
 	byGateway map[types.NamespacedName]*gatewayChildren
+	// createdOrder lists the created children oldest first, so that those past cacheLag are
+	// let go even if their gateway is not reconciled again for a long while (a busy
+	// controller manager): each holds a whole object.
+	createdOrder []createdRef
 	// now is a monotonic clock (time.Now when nil): the window only spaces reconciles.
 	now func() time.Time
 }
@@ -57,6 +61,25 @@ type childVersion struct {
 type createdChild struct {
 	at     time.Time
 	object client.Object
+}
+
+type createdRef struct {
+	gateway types.NamespacedName
+	child   string
+	at      time.Time
+}
+
+// expireCreated drops the created children older than cacheLag. The caller holds mu.
+func (m *childMemo) expireCreated() {
+	for len(m.createdOrder) > 0 && m.since(m.createdOrder[0].at) >= cacheLag {
+		ref := m.createdOrder[0]
+		m.createdOrder = m.createdOrder[1:]
+		if g := m.byGateway[ref.gateway]; g != nil {
+			if c, ok := g.created[ref.child]; ok && c.at.Equal(ref.at) {
+				delete(g.created, ref.child)
+			}
+		}
+	}
 }
 
 func (m *childMemo) of(gwd client.Object) *gatewayChildren {
@@ -96,7 +119,10 @@ func (m *childMemo) rememberCovered(gwd client.Object, child string, seen childV
 func (m *childMemo) rememberCreated(gwd client.Object, child string, obj client.Object) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.of(gwd).created[child] = createdChild{at: m.clock(), object: obj.DeepCopyObject().(client.Object)}
+	m.expireCreated()
+	at := m.clock()
+	m.of(gwd).created[child] = createdChild{at: at, object: obj.DeepCopyObject().(client.Object)}
+	m.createdOrder = append(m.createdOrder, createdRef{gateway: client.ObjectKeyFromObject(gwd), child: child, at: at})
 }
 
 // recentlyCreated fills into with the child Portico created less than cacheLag ago, and
@@ -104,6 +130,7 @@ func (m *childMemo) rememberCreated(gwd client.Object, child string, obj client.
 func (m *childMemo) recentlyCreated(gwd client.Object, child string, into client.Object) (time.Duration, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.expireCreated()
 	c, ok := m.of(gwd).created[child]
 	if !ok {
 		return 0, false
