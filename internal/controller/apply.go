@@ -109,6 +109,14 @@ func applyIfChanged[O client.Object, A any](
 	key := types.NamespacedName{Namespace: gwd.Namespace, Name: name}
 	action := "Update"
 	child := kind + "/" + name
+	// Encoded once: the comparison reads it, and the apply sends it.
+	var body []byte
+	encode := func() (err error) {
+		if body == nil {
+			body, err = json.Marshal(desired)
+		}
+		return err
+	}
 	switch err := r.Get(ctx, key, cached); {
 	case apierrors.IsNotFound(err):
 		if wait, ok := r.children.recentlyCreated(gwd, child, cached); ok {
@@ -129,7 +137,10 @@ func applyIfChanged[O client.Object, A any](
 		if err != nil {
 			return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
 		}
-		same, err := covers(live, desired)
+		if err := encode(); err != nil {
+			return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
+		}
+		same, err := covers(live, body)
 		if err != nil {
 			return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
 		}
@@ -146,15 +157,14 @@ func applyIfChanged[O client.Object, A any](
 
 	// Sent as the apply patch it is; the API server's answer is decoded straight into the
 	// typed object (protobuf for built-in kinds), with no apply configuration in between.
-	body, err := json.Marshal(desired)
-	if err != nil {
+	if err := encode(); err != nil {
 		return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
 	}
 	apply := func() error {
 		reset(cached, key)
 		return r.Patch(ctx, cached, client.RawPatch(types.ApplyPatchType, body), client.FieldOwner(FieldManager), client.ForceOwnership)
 	}
-	err = apply()
+	err := apply()
 	if err != nil && action == "Create" && repair != nil && apierrors.IsInvalid(err) {
 		// Not in the cache, yet the API server has it: someone removed Portico's label, which
 		// hides it from the label-selected cache. Read it once, uncached, and repair it.
@@ -211,17 +221,18 @@ func specHashOf(desired any) string {
 // covers tells whether live holds every value desired sets. live may hold more: defaults the
 // API server fills in, also inside entries Portico applied (a fieldRef's apiVersion, say). A
 // desired removal is still seen, because the desired spec-hash annotation changes with it.
-// Both sides are compared in their JSON form, which is canonical for quantities.
-func covers(live, desired any) (bool, error) {
+// Both sides are compared in their JSON form, which is canonical for quantities; desired
+// comes encoded.
+func covers(live any, desired []byte) (bool, error) {
 	have, err := convert.To[any](live)
 	if err != nil {
 		return false, err
 	}
-	want, err := convert.To[any](desired)
-	if err != nil {
+	var want any
+	if err := json.Unmarshal(desired, &want); err != nil {
 		return false, err
 	}
-	return contains(*have, *want), nil
+	return contains(*have, want), nil
 }
 
 func contains(have, want any) bool {

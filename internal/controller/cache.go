@@ -23,8 +23,9 @@ import (
 // memory. The exceptions are the GatewayDeployments themselves, the names of CRDs and of
 // Istio's sidecar-injector webhooks (to see Istio arrive) and Secrets labelled for Konnect. A
 // kind read through the cached client gets the same filter: read other objects with the
-// APIReader. watchNamespace is a comma-separated list; empty means every namespace. specs,
-// if set, keeps the cached Deployments' specs out of the cache (DeploymentSpecs).
+// APIReader. watchNamespace is a comma-separated list; empty means every namespace. specs
+// keeps the cached Deployments' specs out of the cache (DeploymentSpecs): give the reconciler
+// the same one.
 func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 	crdMetadata := &metav1.PartialObjectMetadata{}
 	crdMetadata.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
@@ -36,6 +37,7 @@ func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 		ByObject: map[client.Object]cache.ByObject{
 			&gatewayv1alpha1.GatewayDeployment{}: {Label: labels.Everything()},
 			&corev1.Pod{}:                        {Transform: podStatusOnly},
+			&appsv1.Deployment{}:                 {Transform: specs.slim},
 			// Secrets: Portico's registration Secrets and the token and certificate Secrets
 			// users label for it; never the others.
 			&corev1.Secret{}: {Label: konnectSecretSelector},
@@ -43,9 +45,6 @@ func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 			// Istio's sidecar-injector webhook configurations, by name only.
 			injectorMetadata(): {Label: labels.SelectorFromSet(injectorLabel), Transform: nameOnly},
 		},
-	}
-	if specs != nil {
-		opts.ByObject[&appsv1.Deployment{}] = cache.ByObject{Transform: specs.slim}
 	}
 	for _, ns := range strings.Split(watchNamespace, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {

@@ -34,13 +34,6 @@ type childMemo struct {
 	now func() time.Time
 }
 
-func (m *childMemo) since(t time.Time) time.Duration {
-	if m.now == nil {
-		return time.Since(t)
-	}
-	return m.now().Sub(t)
-}
-
 func (m *childMemo) clock() time.Time {
 	if m.now == nil {
 		return time.Now()
@@ -71,7 +64,7 @@ type createdRef struct {
 
 // expireCreated drops the created children older than cacheLag. The caller holds mu.
 func (m *childMemo) expireCreated() {
-	for len(m.createdOrder) > 0 && m.since(m.createdOrder[0].at) >= cacheLag {
+	for len(m.createdOrder) > 0 && m.clock().Sub(m.createdOrder[0].at) >= cacheLag {
 		ref := m.createdOrder[0]
 		m.createdOrder = m.createdOrder[1:]
 		if g := m.byGateway[ref.gateway]; g != nil {
@@ -135,7 +128,7 @@ func (m *childMemo) recentlyCreated(gwd client.Object, child string, into client
 	if !ok {
 		return 0, false
 	}
-	left := cacheLag - m.since(c.at)
+	left := cacheLag - m.clock().Sub(c.at)
 	if left <= 0 || reflect.TypeOf(into) != reflect.TypeOf(c.object) {
 		delete(m.of(gwd).created, child)
 		return 0, false

@@ -95,13 +95,6 @@ func (s *DeploymentSpecs) forget(obj any) {
 	}
 }
 
-// len tells how many specs are kept.
-func (s *DeploymentSpecs) len() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return len(s.byUID)
-}
-
 // watchDeletions has the store forget Deployments as they leave the cache.
 func (s *DeploymentSpecs) watchDeletions(ctx context.Context, c cache.Cache) error {
 	informer, err := c.GetInformer(ctx, &appsv1.Deployment{})
@@ -116,7 +109,7 @@ func (s *DeploymentSpecs) watchDeletions(ctx context.Context, c cache.Cache) err
 // Deployment gets its spec back, from the store or, when that lags, from the API server.
 func (r *GatewayDeploymentReconciler) comparable(ctx context.Context, cached client.Object) (client.Object, error) {
 	d, ok := cached.(*appsv1.Deployment)
-	if !ok || r.DeploymentSpecs == nil {
+	if !ok {
 		return cached, nil
 	}
 	if full, ok := r.DeploymentSpecs.full(d); ok {

@@ -60,8 +60,8 @@ type GatewayDeploymentReconciler struct {
 	Routes *capability.Capability
 	// KonnectHTTP is the HTTP client for Konnect's API; nil means Go's default transport.
 	KonnectHTTP *http.Client
-	// DeploymentSpecs holds the cached Deployments' specs when the cache keeps them out
-	// (CacheOptions); nil when the cache holds whole Deployments.
+	// DeploymentSpecs holds the cached Deployments' specs, which the cache keeps out: the one
+	// given to CacheOptions.
 	DeploymentSpecs *DeploymentSpecs
 
 	// Set up by SetupWithManager, for watches added while running.
@@ -139,16 +139,19 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	obs.Pods = pods
 	konnectErr := r.finishKonnect(ctx, gwd, konnectRun, &obs)
 	folded, statusErr := r.patchStatus(ctx, gwd, obs)
-	requeueAfter = soonest(soonest(soonest(requeueAfter, konnectRun.requeue), folded), changed.cacheWait)
+	requeueAfter = soonest(requeueAfter, konnectRun.requeue, folded, changed.cacheWait)
 	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, konnectErr, statusErr)
 }
 
-// soonest is the earlier of two requeue delays, where 0 means none.
-func soonest(a, b time.Duration) time.Duration {
-	if a == 0 || (b > 0 && b < a) {
-		return b
+// soonest is the earliest of requeue delays, where 0 means none.
+func soonest(delays ...time.Duration) time.Duration {
+	var first time.Duration
+	for _, d := range delays {
+		if first == 0 || (d > 0 && d < first) {
+			first = d
+		}
 	}
-	return a
+	return first
 }
 
 // applyStep writes one part of the desired children and records what it saw in obs. It may
@@ -296,10 +299,12 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, podsByGatewayIndex, podGateway); err != nil {
 		return err
 	}
-	if r.DeploymentSpecs != nil {
-		if err := r.DeploymentSpecs.watchDeletions(context.Background(), mgr.GetCache()); err != nil {
-			return err
-		}
+	if r.DeploymentSpecs == nil {
+		// Without it every comparison would see a Deployment without a spec and apply again.
+		return errors.New("the reconciler needs the DeploymentSpecs given to CacheOptions")
+	}
+	if err := r.DeploymentSpecs.watchDeletions(context.Background(), mgr.GetCache()); err != nil {
+		return err
 	}
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		// Status writes (Portico's own among them) do not change the generation: skip them.
