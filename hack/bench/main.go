@@ -34,6 +34,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -45,6 +46,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/yaml"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
@@ -91,6 +93,9 @@ func main() {
 	pairs := flag.Int("pairs", 3, "floor and operator runs per N, back to back; the median pair by ratio is reported")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
 	flag.Parse()
+	// The bench's clients have nothing to log; controller-runtime would otherwise warn, with a
+	// stack trace, that no logger was set.
+	ctrllog.SetLogger(logr.Discard())
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
@@ -433,18 +438,21 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	return op
 }
 
-// saveHeapProfile keeps the operator's heap profile at rest, for `go tool pprof`.
+// saveHeapProfile keeps the operator's heap profile at rest, for `go tool pprof`, and the
+// runtime's memory statistics beside it (debug=1 ends with them).
 func saveHeapProfile(addr string, n int) {
-	resp, err := http.Get("http://" + addr + "/debug/pprof/heap")
-	if err != nil {
-		return
-	}
-	defer resp.Body.Close()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("portico-bench-heap-n%d.pb.gz", n))
-	if f, err := os.Create(path); err == nil {
-		_, _ = io.Copy(f, resp.Body)
-		_ = f.Close()
-		fmt.Fprintf(os.Stderr, "bench: heap profile at rest: %s\n", path)
+	for query, name := range map[string]string{"": "heap-n%d.pb.gz", "?debug=1": "heap-n%d.txt"} {
+		resp, err := http.Get("http://" + addr + "/debug/pprof/heap" + query)
+		if err != nil {
+			return
+		}
+		path := filepath.Join(os.TempDir(), "portico-bench-"+fmt.Sprintf(name, n))
+		if f, err := os.Create(path); err == nil {
+			_, _ = io.Copy(f, resp.Body)
+			_ = f.Close()
+			fmt.Fprintf(os.Stderr, "bench: heap profile at rest: %s\n", path)
+		}
+		_ = resp.Body.Close()
 	}
 }
 
