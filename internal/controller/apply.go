@@ -8,18 +8,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -129,8 +134,7 @@ func applyIfChanged[O client.Object, A any](
 	case err != nil:
 		return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
 	default:
-		seen := childVersion{uid: cached.GetUID(), resourceVersion: cached.GetResourceVersion(), specHash: specHashOf(desired)}
-		if r.children.covered(gwd, child, seen) {
+		if r.children.covered(gwd, child, seenVersion(cached, desired)) {
 			return nil
 		}
 		live, err := r.comparable(ctx, cached)
@@ -140,12 +144,11 @@ func applyIfChanged[O client.Object, A any](
 		if err := encode(); err != nil {
 			return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
 		}
-		same, err := covers(live, body)
+		same, err := r.judge(gwd, child, live, desired, body)
 		if err != nil {
 			return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
 		}
 		if same {
-			r.children.rememberCovered(gwd, child, seen)
 			return nil
 		}
 		if repair != nil {
@@ -186,7 +189,70 @@ func applyIfChanged[O client.Object, A any](
 	if action == "Create" {
 		r.children.rememberCreated(gwd, child, cached)
 	}
+	// The answer is the live child: judged now, its next reconciles need not compare (nor,
+	// for a Deployment, keep its spec).
+	if _, err := r.judge(gwd, child, cached, desired, body); err != nil {
+		return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
+	}
 	return nil
+}
+
+// judge tells whether live holds everything desired (encoded as body) sets, and remembers
+// it if so: the memo for the next reconciles, and the Deployment spec store, which then
+// need not keep that spec.
+func (r *GatewayDeploymentReconciler) judge(gwd client.Object, child string, live client.Object, desired any, body []byte) (bool, error) {
+	if live.GetObjectKind().GroupVersionKind().Empty() {
+		// Decoded from an API answer rather than the cache: typed objects come without their
+		// kind, which desired names.
+		gvk, err := apiutil.GVKForObject(live, r.scheme)
+		if err != nil {
+			return false, err
+		}
+		live.GetObjectKind().SetGroupVersionKind(gvk)
+	}
+	same, err := covers(live, body)
+	if err != nil || !same {
+		return false, err
+	}
+	r.children.rememberCovered(gwd, child, seenVersion(live, desired))
+	if d, ok := live.(*appsv1.Deployment); ok {
+		r.DeploymentSpecs.judged(d)
+	}
+	return true, nil
+}
+
+// seenVersion fixes the state of a live child that a comparison with desired judges. For
+// most kinds that is its UID and resourceVersion. A Deployment's resourceVersion changes with
+// every status write of the Deployment controller, which the comparison never reads: its spec
+// changes with its generation, and of its metadata the comparison reads the values under the
+// labels and annotations Portico sets and the owner references (hashed into the version).
+func seenVersion(live client.Object, desired any) childVersion {
+	seen := childVersion{uid: live.GetUID(), version: live.GetResourceVersion(), specHash: specHashOf(desired)}
+	d, ok := live.(*appsv1.Deployment)
+	if !ok {
+		return seen
+	}
+	h := fnv.New64a()
+	write := func(parts ...string) {
+		for _, p := range parts {
+			_, _ = h.Write([]byte(p))
+			_, _ = h.Write([]byte{0})
+		}
+	}
+	labels, annotations := desiredMetadata(desired)
+	for _, kv := range []struct{ want, have map[string]string }{{labels, d.Labels}, {annotations, d.Annotations}} {
+		for _, k := range slices.Sorted(maps.Keys(kv.want)) {
+			v, ok := kv.have[k]
+			write(k, strconv.FormatBool(ok), v)
+		}
+		write("")
+	}
+	for _, ref := range d.OwnerReferences {
+		write(ref.APIVersion, ref.Kind, ref.Name, string(ref.UID),
+			strconv.FormatBool(ptr.Deref(ref.Controller, false)), strconv.FormatBool(ptr.Deref(ref.BlockOwnerDeletion, false)))
+	}
+	seen.generation, seen.version = d.Generation, strconv.FormatUint(h.Sum64(), 36)
+	return seen
 }
 
 // reset empties obj for the API server's answer, keeping what names it.
@@ -199,23 +265,32 @@ func reset(obj client.Object, key types.NamespacedName) {
 	obj.SetNamespace(key.Namespace)
 }
 
-// specHashOf reads the spec-hash annotation of an apply configuration (client-go's and
-// Istio's embed object metadata of the same shape, from two packages); "" when it has none.
+// specHashOf reads the spec-hash annotation of an apply configuration; "" when it has none.
 func specHashOf(desired any) string {
+	_, annotations := desiredMetadata(desired)
+	return annotations[render.AnnotationSpecHash]
+}
+
+// desiredMetadata reads the labels and annotations of an apply configuration (client-go's
+// and Istio's embed object metadata of the same shape, from two packages).
+func desiredMetadata(desired any) (labels, annotations map[string]string) {
 	v := reflect.Indirect(reflect.ValueOf(desired))
 	if v.Kind() != reflect.Struct {
-		return ""
+		return nil, nil
 	}
 	meta := v.FieldByName("ObjectMetaApplyConfiguration")
 	if !meta.IsValid() || meta.Kind() != reflect.Pointer || meta.IsNil() {
-		return ""
+		return nil, nil
 	}
-	field := meta.Elem().FieldByName("Annotations")
-	if !field.IsValid() {
-		return ""
+	read := func(name string) map[string]string {
+		field := meta.Elem().FieldByName(name)
+		if !field.IsValid() {
+			return nil
+		}
+		m, _ := field.Interface().(map[string]string)
+		return m
 	}
-	annotations, _ := field.Interface().(map[string]string)
-	return annotations[render.AnnotationSpecHash]
+	return read("Labels"), read("Annotations")
 }
 
 // covers tells whether live holds every value desired sets. live may hold more: defaults the

@@ -4,6 +4,7 @@
 package controller
 
 import (
+	"maps"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 
 // TestChildMemoKnowsWhatCannotHaveChanged: the memo keys on the spec hash of every kind
 // Portico applies; a changed resourceVersion, spec hash or UID is never taken for a known
-// one; a child just created stands in for the cache only for a short while.
+// one, nor a Deployment's new generation or metadata Portico sets, but a Deployment's status
+// write is; a child just created stands in for the cache only for a short while.
 func TestChildMemoKnowsWhatCannotHaveChanged(t *testing.T) {
 	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: "edge", Name: "gw", UID: "u1"}}
 	gwd.Spec.Mesh = &gatewayv1alpha1.MeshSpec{SidecarInjection: gatewayv1alpha1.SidecarInjectionEnabled,
@@ -45,20 +47,53 @@ func TestChildMemoKnowsWhatCannotHaveChanged(t *testing.T) {
 
 	now := time.Now()
 	memo := childMemo{now: func() time.Time { return now }}
-	seen := childVersion{uid: "c1", resourceVersion: "7", specHash: specHashOf(objs.Deployment)}
-	memo.rememberCovered(gwd, "Deployment/gw", seen)
+	seen := childVersion{uid: "c1", version: "7", specHash: specHashOf(objs.Service)}
+	memo.rememberCovered(gwd, "Service/gw", seen)
 	for name, other := range map[string]childVersion{
-		"newer resourceVersion": {uid: "c1", resourceVersion: "8", specHash: seen.specHash},
-		"other spec hash":       {uid: "c1", resourceVersion: "7", specHash: specHashOf(objs.Service)},
-		"recreated":             {uid: "c2", resourceVersion: "7", specHash: seen.specHash},
-		"no spec hash":          {uid: "c1", resourceVersion: "7"},
+		"newer resourceVersion": {uid: "c1", version: "8", specHash: seen.specHash},
+		"other spec hash":       {uid: "c1", version: "7", specHash: specHashOf(objs.Deployment)},
+		"recreated":             {uid: "c2", version: "7", specHash: seen.specHash},
+		"no spec hash":          {uid: "c1", version: "7"},
 	} {
-		if memo.covered(gwd, "Deployment/gw", other) {
+		if memo.covered(gwd, "Service/gw", other) {
 			t.Errorf("%s: taken for the verified one", name)
 		}
 	}
-	if !memo.covered(gwd, "Deployment/gw", seen) || memo.covered(gwd, "Service/gw", seen) {
+	if !memo.covered(gwd, "Service/gw", seen) || memo.covered(gwd, "Deployment/gw", seen) {
 		t.Error("the verified child is not recalled, or recalled under another name")
+	}
+
+	// A Deployment is known by its generation and Portico's metadata, not by status writes.
+	live := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{UID: "d1", Generation: 2, ResourceVersion: "10",
+		Labels: map[string]string{}, Annotations: map[string]string{},
+		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(gwd, gatewayv1alpha1.GroupVersion.WithKind("GatewayDeployment"))}}}
+	maps.Copy(live.Labels, objs.Deployment.Labels)
+	maps.Copy(live.Annotations, objs.Deployment.Annotations)
+	live.Annotations["deployment.kubernetes.io/revision"] = "1"
+	judged := seenVersion(live, objs.Deployment)
+	memo.rememberCovered(gwd, "Deployment/gw", judged)
+	statusWritten := live.DeepCopy()
+	statusWritten.ResourceVersion = "11"
+	statusWritten.Annotations["deployment.kubernetes.io/revision"] = "2" // not Portico's
+	if !memo.covered(gwd, "Deployment/gw", seenVersion(statusWritten, objs.Deployment)) {
+		t.Error("a Deployment whose status changed is not recalled")
+	}
+	if !memo.covered(gwd, "Deployment/gw", func() childVersion { v := judged; v.generation = 1; return v }()) {
+		t.Error("a cache behind the judged generation is not taken for it")
+	}
+	for name, change := range map[string]func(d *appsv1.Deployment){
+		"newer generation":        func(d *appsv1.Deployment) { d.Generation++ },
+		"Portico's label changed": func(d *appsv1.Deployment) { d.Labels[gatewayv1alpha1.LabelManagedBy] = "someone" },
+		"spec hash removed":       func(d *appsv1.Deployment) { delete(d.Annotations, render.AnnotationSpecHash) },
+		"owner added": func(d *appsv1.Deployment) {
+			d.OwnerReferences = append(d.OwnerReferences, metav1.OwnerReference{UID: "o"})
+		},
+	} {
+		changed := live.DeepCopy()
+		change(changed)
+		if memo.covered(gwd, "Deployment/gw", seenVersion(changed, objs.Deployment)) {
+			t.Errorf("%s: taken for the judged Deployment", name)
+		}
 	}
 
 	created := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "gw", UID: "s1", ResourceVersion: "9"}}
@@ -77,7 +112,7 @@ func TestChildMemoKnowsWhatCannotHaveChanged(t *testing.T) {
 	}
 	// Seen in the cache: the record of its creation is done with.
 	memo.rememberCreated(gwd, "Service/gw", created)
-	memo.covered(gwd, "Service/gw", childVersion{uid: "s1", resourceVersion: "9"})
+	memo.covered(gwd, "Service/gw", childVersion{uid: "s1", version: "9"})
 	if _, ok := memo.recentlyCreated(gwd, "Service/gw", &corev1.Service{}); ok {
 		t.Error("recalled after the cache showed it")
 	}
@@ -96,7 +131,7 @@ func TestChildMemoKnowsWhatCannotHaveChanged(t *testing.T) {
 	}
 
 	memo.forget(types.NamespacedName{Namespace: "edge", Name: "gw"})
-	if memo.covered(gwd, "Deployment/gw", seen) {
+	if memo.covered(gwd, "Service/gw", seen) {
 		t.Error("recalled after the gateway was forgotten")
 	}
 }

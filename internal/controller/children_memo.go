@@ -5,6 +5,7 @@ package controller
 
 import (
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,10 +20,12 @@ const cacheLag = 2 * time.Second
 // childMemo remembers, per gateway, two things about its children that spare API writes and
 // CPU when a starting gateway's progress triggers reconcile after reconcile:
 //   - which live children were found to hold everything Portico wants: the live object is
-//     fixed by its UID and resourceVersion, the desired one by its spec hash, so the
+//     fixed by its UID and version (seenVersion), the desired one by its spec hash, so the
 //     comparison (two JSON round trips, once a reconcile's largest cost) need not run again;
 //   - which children it has just created, while the cache may not show them yet: a
 //     reconcile triggered by another child's event would otherwise create them again.
+//
+// A gateway has a handful of children: short lists cost a tenth of the memory of maps.
 type childMemo struct {
 	mu        sync.Mutex
 	byGateway map[types.NamespacedName]*gatewayChildren
@@ -42,16 +45,26 @@ func (m *childMemo) clock() time.Time {
 }
 
 type gatewayChildren struct {
-	covered map[string]childVersion // by "Kind/name"
-	created map[string]createdChild // by "Kind/name"
+	covered []coveredChild
+	created []createdChild
 }
 
+// childVersion is what a comparison judged: the live child (see seenVersion) and the
+// desired spec hash.
 type childVersion struct {
-	uid                       types.UID
-	resourceVersion, specHash string
+	uid types.UID
+	// generation is set for the kinds whose version does not change with status writes.
+	generation        int64
+	version, specHash string
+}
+
+type coveredChild struct {
+	child string // "Kind/name"
+	seen  childVersion
 }
 
 type createdChild struct {
+	child  string // "Kind/name"
 	at     time.Time
 	object client.Object
 }
@@ -62,15 +75,23 @@ type createdRef struct {
 	at      time.Time
 }
 
+// without returns list without the entries named child.
+func without[E any](list []E, child string, name func(E) string) []E {
+	return slices.DeleteFunc(list, func(e E) bool { return name(e) == child })
+}
+
+func coveredName(c coveredChild) string { return c.child }
+func createdName(c createdChild) string { return c.child }
+
 // expireCreated drops the created children older than cacheLag. The caller holds mu.
 func (m *childMemo) expireCreated() {
 	for len(m.createdOrder) > 0 && m.clock().Sub(m.createdOrder[0].at) >= cacheLag {
 		ref := m.createdOrder[0]
 		m.createdOrder = m.createdOrder[1:]
 		if g := m.byGateway[ref.gateway]; g != nil {
-			if c, ok := g.created[ref.child]; ok && c.at.Equal(ref.at) {
-				delete(g.created, ref.child)
-			}
+			g.created = slices.DeleteFunc(g.created, func(c createdChild) bool {
+				return c.child == ref.child && c.at.Equal(ref.at)
+			})
 		}
 	}
 }
@@ -82,7 +103,7 @@ func (m *childMemo) of(gwd client.Object) *gatewayChildren {
 	}
 	g := m.byGateway[key]
 	if g == nil {
-		g = &gatewayChildren{covered: map[string]childVersion{}, created: map[string]createdChild{}}
+		g = &gatewayChildren{}
 		m.byGateway[key] = g
 	}
 	return g
@@ -94,9 +115,18 @@ func (m *childMemo) covered(gwd client.Object, child string, seen childVersion) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g := m.of(gwd)
-	delete(g.created, child)
-	v, ok := g.covered[child]
-	return ok && seen.specHash != "" && v == seen
+	g.created = without(g.created, child, createdName)
+	i := slices.IndexFunc(g.covered, func(c coveredChild) bool { return c.child == child })
+	if i < 0 || seen.specHash == "" {
+		return false
+	}
+	known := g.covered[i].seen
+	if known.uid == seen.uid && known.specHash == seen.specHash && seen.generation < known.generation {
+		// The cache has yet to show the newer generation Portico wrote or read: any later
+		// change brings a newer one still, and another reconcile.
+		return true
+	}
+	return known == seen
 }
 
 func (m *childMemo) rememberCovered(gwd client.Object, child string, seen childVersion) {
@@ -105,7 +135,8 @@ func (m *childMemo) rememberCovered(gwd client.Object, child string, seen childV
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.of(gwd).covered[child] = seen
+	g := m.of(gwd)
+	g.covered = append(without(g.covered, child, coveredName), coveredChild{child: child, seen: seen})
 }
 
 // rememberCreated keeps a copy of what the API server answered to Portico's create.
@@ -114,7 +145,8 @@ func (m *childMemo) rememberCreated(gwd client.Object, child string, obj client.
 	defer m.mu.Unlock()
 	m.expireCreated()
 	at := m.clock()
-	m.of(gwd).created[child] = createdChild{at: at, object: obj.DeepCopyObject().(client.Object)}
+	g := m.of(gwd)
+	g.created = append(without(g.created, child, createdName), createdChild{child: child, at: at, object: obj.DeepCopyObject().(client.Object)})
 	m.createdOrder = append(m.createdOrder, createdRef{gateway: client.ObjectKeyFromObject(gwd), child: child, at: at})
 }
 
@@ -124,13 +156,15 @@ func (m *childMemo) recentlyCreated(gwd client.Object, child string, into client
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.expireCreated()
-	c, ok := m.of(gwd).created[child]
-	if !ok {
+	g := m.of(gwd)
+	i := slices.IndexFunc(g.created, func(c createdChild) bool { return c.child == child })
+	if i < 0 {
 		return 0, false
 	}
+	c := g.created[i]
 	left := cacheLag - m.clock().Sub(c.at)
 	if left <= 0 || reflect.TypeOf(into) != reflect.TypeOf(c.object) {
-		delete(m.of(gwd).created, child)
+		g.created = without(g.created, child, createdName)
 		return 0, false
 	}
 	reflect.ValueOf(into).Elem().Set(reflect.ValueOf(c.object.DeepCopyObject()).Elem())

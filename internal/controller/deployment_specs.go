@@ -17,18 +17,21 @@ import (
 )
 
 // DeploymentSpecs keeps the specs of the cached Deployments in their compact wire form, out
-// of the cache. The decoded pod template was a third of the operator's live heap (about 7 KB
-// per gateway; 1.4 KB encoded), yet only the comparison with the desired Deployment reads
-// it, and that one mostly not at all (childMemo). Status reads the Deployment's status, and
-// Konnect its template's annotations: the cached object keeps those.
+// of the cache, until Portico has judged them. The decoded pod template was a third of the
+// operator's live heap (about 7 KB per gateway; 1.4 KB encoded), yet only the comparison with
+// the desired Deployment reads it, once per generation (childMemo). Status reads the
+// Deployment's status, and Konnect its template's annotations: the cached object keeps those.
 //
 // A Deployment's spec changes only with its generation, so a spec is kept per generation: a
-// status update, the most frequent change, leaves it as it is.
+// status update, the most frequent change, leaves it as it is. Once a generation is judged
+// (found to hold what Portico wants, or written by Portico's own apply) its spec is let go: a
+// later change of the desired spec reads the Deployment once from the API server.
 type DeploymentSpecs struct {
 	mu    sync.RWMutex
 	byUID map[types.UID]encodedSpec
 }
 
+// encodedSpec is the newest generation seen of a Deployment and, unless judged, its spec.
 type encodedSpec struct {
 	generation int64
 	raw        []byte
@@ -49,8 +52,9 @@ func (s *DeploymentSpecs) slim(obj any) (any, error) {
 	s.mu.RLock()
 	kept, ok := s.byUID[d.UID]
 	s.mu.RUnlock()
-	// Most updates are the Deployment controller's status writes: the spec kept still holds.
-	if !ok || kept.generation != d.Generation {
+	// Most updates are the Deployment controller's status writes: the spec kept, or judged,
+	// still holds.
+	if !ok || kept.generation < d.Generation {
 		raw, err := d.Spec.Marshal()
 		if err != nil {
 			return nil, fmt.Errorf("encoding the spec of Deployment %s/%s: %w", d.Namespace, d.Name, err)
@@ -66,13 +70,22 @@ func (s *DeploymentSpecs) slim(obj any) (any, error) {
 	return out, nil
 }
 
-// full returns the cached Deployment with its spec, or false when the spec kept is not of
-// the same generation (the cache has yet to catch up with a newer one, or never had it).
+// judged lets go of the spec of d's generation: Portico found it holds what it wants.
+func (s *DeploymentSpecs) judged(d *appsv1.Deployment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if kept, ok := s.byUID[d.UID]; !ok || kept.generation <= d.Generation {
+		s.byUID[d.UID] = encodedSpec{generation: d.Generation}
+	}
+}
+
+// full returns the cached Deployment with its spec, or false when no spec of the same
+// generation is kept (judged already, or the cache has yet to catch up with a newer one).
 func (s *DeploymentSpecs) full(d *appsv1.Deployment) (*appsv1.Deployment, bool) {
 	s.mu.RLock()
 	spec, ok := s.byUID[d.UID]
 	s.mu.RUnlock()
-	if !ok || spec.generation != d.Generation {
+	if !ok || spec.generation != d.Generation || spec.raw == nil {
 		return nil, false
 	}
 	out := d.DeepCopy()
@@ -106,7 +119,8 @@ func (s *DeploymentSpecs) watchDeletions(ctx context.Context, c cache.Cache) err
 }
 
 // comparable returns a child as the comparison with the desired one needs it: a cached
-// Deployment gets its spec back, from the store or, when that lags, from the API server.
+// Deployment gets its spec back, from the store or, when that lags or has judged the spec
+// already, from the API server.
 func (r *GatewayDeploymentReconciler) comparable(ctx context.Context, cached client.Object) (client.Object, error) {
 	d, ok := cached.(*appsv1.Deployment)
 	if !ok {

@@ -323,6 +323,17 @@ func TestDriftIsReverted(t *testing.T) {
 	g.Eventually(func() string { return deployment(t, gwd).Spec.Template.Spec.Containers[0].Image }, timeout, interval).
 		Should(Equal(testImage))
 
+	// Someone overwrites a label Portico sets, which leaves the generation as it is.
+	d = deployment(t, gwd)
+	name := d.Labels[gatewayv1alpha1.LabelName]
+	g.Expect(name).NotTo(BeEmpty())
+	tampered := d.DeepCopy()
+	tampered.Labels[gatewayv1alpha1.LabelName] = "tampered"
+	g.Expect(k8s.Patch(ctx, tampered, client.MergeFrom(d), client.FieldOwner("kubectl-label"))).To(Succeed())
+	g.Expect(tampered.Generation).To(Equal(d.Generation))
+	g.Eventually(func() string { return deployment(t, gwd).Labels[gatewayv1alpha1.LabelName] }, timeout, interval).
+		Should(Equal(name))
+
 	// Someone changes a Service port and drops Portico's label.
 	s := service(t, gwd)
 	s.Spec.Ports[0].Port = 8080
