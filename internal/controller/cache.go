@@ -78,7 +78,8 @@ func nameOnly(obj any) (any, error) {
 }
 
 // podStatusOnly keeps what status assessment reads of a gateway pod and drops the rest (the
-// spec, managed fields, annotations), so that many pods cost little memory.
+// spec, managed fields, annotations, the conditions and container details it never reads),
+// so that many pods cost little memory.
 func podStatusOnly(obj any) (any, error) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
@@ -94,13 +95,38 @@ func podStatusOnly(obj any) (any, error) {
 			DeletionTimestamp: pod.DeletionTimestamp,
 		},
 		Status: corev1.PodStatus{
-			Phase:             pod.Status.Phase,
-			Reason:            pod.Status.Reason,
-			Message:           pod.Status.Message,
-			Conditions:        pod.Status.Conditions,
-			ContainerStatuses: pod.Status.ContainerStatuses,
+			Phase:      pod.Status.Phase,
+			Reason:     pod.Status.Reason,
+			Message:    pod.Status.Message,
+			Conditions: readiness(pod.Status.Conditions),
+			// By name, and why a container waits.
+			ContainerStatuses: waiting(pod.Status.ContainerStatuses),
 			// Istio's sidecar runs here when injected as a native sidecar.
-			InitContainerStatuses: pod.Status.InitContainerStatuses,
+			InitContainerStatuses: waiting(pod.Status.InitContainerStatuses),
 		},
 	}, nil
+}
+
+// readiness keeps a pod's Ready condition, and PodScheduled when it is not True (the
+// scheduler's reason).
+func readiness(conditions []corev1.PodCondition) []corev1.PodCondition {
+	var out []corev1.PodCondition
+	for _, c := range conditions {
+		if c.Type == corev1.PodReady || (c.Type == corev1.PodScheduled && c.Status != corev1.ConditionTrue) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// waiting keeps each container's name and, while it waits, why.
+func waiting(statuses []corev1.ContainerStatus) []corev1.ContainerStatus {
+	if len(statuses) == 0 {
+		return nil
+	}
+	out := make([]corev1.ContainerStatus, len(statuses))
+	for i, cs := range statuses {
+		out[i] = corev1.ContainerStatus{Name: cs.Name, State: corev1.ContainerState{Waiting: cs.State.Waiting}}
+	}
+	return out
 }

@@ -482,7 +482,24 @@ func TestFailingPodsAreReported(t *testing.T) {
 		To(Equal("1 of 1 pods failing: pod crashy-5d9c7-x2x7q container kong: CrashLoopBackOff (back-off 40s restarting failed container)"))
 	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonPodsFailing)
 
+	// Evicted and pending again, with nowhere to go: the scheduler's reason is the cause.
+	pod.Status = corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{
+		{Type: corev1.PodReady, Status: corev1.ConditionFalse, LastTransitionTime: metav1.Now()},
+		{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+			Message: "0/5 nodes are available: 5 Insufficient cpu.", LastTransitionTime: metav1.Now()},
+	}}
+	g.Expect(k8s.Status().Update(ctx, pod)).To(Succeed())
+	g.Eventually(func(g Gomega) string {
+		latest := &gatewayv1alpha1.GatewayDeployment{}
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(gwd), latest)).To(Succeed())
+		return meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionDegraded).Message
+	}, timeout, interval).Should(Equal("1 of 1 pods failing: pod crashy-5d9c7-x2x7q is unschedulable: 0/5 nodes are available: 5 Insufficient cpu."))
+
 	// It recovers.
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{
+		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()},
+		{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()},
+	}, ContainerStatuses: []corev1.ContainerStatus{{Name: "kong", Image: testImage}}}
 	pod.Status.ContainerStatuses[0].State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}
 	pod.Status.ContainerStatuses[0].Ready = true
 	g.Expect(k8s.Status().Update(ctx, pod)).To(Succeed())

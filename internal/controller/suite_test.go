@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -148,7 +152,11 @@ func runSuite(m *testing.M) int {
 	}()
 
 	testEnvConfig = cfg
-	k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+	// The tests also read what Portico never does: events and the scale subresource.
+	testScheme := NewScheme()
+	utilruntime.Must(eventsv1.AddToScheme(testScheme))
+	utilruntime.Must(autoscalingv1.AddToScheme(testScheme))
+	k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: testScheme})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "creating the test client: %v\n", err)
 		return 1
