@@ -125,8 +125,7 @@ func (r *GatewayDeploymentReconciler) watch(o optional) error {
 		return nil
 	}
 	for _, obj := range o.owned {
-		owner := handler.EnqueueRequestForOwner(r.scheme, r.mapper, &gatewayv1alpha1.GatewayDeployment{}, handler.OnlyControllerOwner())
-		if err := r.controller.Watch(source.Kind(r.cache, obj, owner)); err != nil {
+		if err := r.controller.Watch(source.Kind(r.cache, obj, handler.EnqueueRequestsFromMapFunc(gatewayOfChild))); err != nil {
 			o.capability.StopWatching()
 			return err
 		}
