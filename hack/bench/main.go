@@ -54,6 +54,9 @@ import (
 	"github.com/portico-dev/portico/internal/render"
 )
 
+// profile serves the operator's profiles (-profile).
+var profile = new(bool)
+
 const (
 	clusterName = "portico-bench"
 	namespace   = "bench"
@@ -91,6 +94,7 @@ func main() {
 	rest := flag.Duration("rest", 120*time.Second, "how long to watch the cluster at rest")
 	out := flag.String("out", "docs/benchmarks", "where to write the report")
 	pairs := flag.Int("pairs", 3, "floor and operator runs per N, back to back; the median pair by ratio is reported")
+	flag.BoolVar(profile, "profile", false, "serve the operator's profiles (/debug/pprof) and keep its heap profile at rest in the temporary directory")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
 	flag.Parse()
 	// The bench's clients have nothing to log; controller-runtime would otherwise warn, with a
@@ -205,6 +209,9 @@ func freshCluster() (client.WithWatch, string) {
 	must(rest.LoadTLSFiles(cfg), "reading the cluster's certificates")
 	cfg.CAFile, cfg.CertFile, cfg.KeyFile = "", "", ""
 	cfg.QPS, cfg.Burst = -1, 0 // no client-side throttling
+	// Uncompressed, as the cluster's own controllers and Portico ask: gzip would cost the
+	// API server CPU for every event the bench watches.
+	cfg.DisableCompression = true
 	c, err := client.NewWithWatch(cfg, client.Options{Scheme: controller.NewScheme()})
 	must(err, "creating a client")
 	must(c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}), "creating the namespace")
@@ -361,9 +368,16 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	installCRD(c)
 	createUnrelated(c, unrelated)
 
-	metricsAddr, pprofAddr, probeAddr := freePort(), freePort(), freePort()
+	metricsAddr, probeAddr := freePort(), freePort()
 	args := []string{"--metrics-bind-address=" + metricsAddr, "--metrics-secure=false",
-		"--health-probe-bind-address=" + probeAddr, "--pprof-bind-address=" + pprofAddr}
+		"--health-probe-bind-address=" + probeAddr}
+	// The operator runs as shipped, without profiles, unless asked: serving them makes it
+	// sample its heap, which costs memory of its own.
+	pprofAddr := ""
+	if *profile {
+		pprofAddr = freePort()
+		args = append(args, "--pprof-bind-address="+pprofAddr)
+	}
 	// BENCH_OPERATOR_ARGS tries other settings (the report names them in its command line).
 	args = append(args, strings.Fields(os.Getenv("BENCH_OPERATOR_ARGS"))...)
 	cmd := exec.Command(manager, args...)
@@ -434,7 +448,9 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	parts := <-sampled
 	op.peakAnonKiB, op.peakFileKiB = parts[0], parts[1]
 	fmt.Fprintf(os.Stderr, "bench: N=%d peak RSS %d KiB; sampled peaks: anonymous %d KiB, file-backed %d KiB\n", n, op.peakRSSKiB, op.peakAnonKiB, op.peakFileKiB)
-	saveHeapProfile(pprofAddr, n)
+	if pprofAddr != "" {
+		saveHeapProfile(pprofAddr, n)
+	}
 	return op
 }
 
@@ -647,6 +663,9 @@ func header(b *strings.Builder, sizes string, rest time.Duration, memory, pairs 
 	}
 	if memory > 0 {
 		command += fmt.Sprintf(" -memory %d", memory)
+	}
+	if *profile {
+		command += " -profile"
 	}
 	fmt.Fprintf(b, "Command: `%s` (make bench). Each run on a fresh local kwok cluster "+
 		"(5 nodes, 1,000 pods each); the floor is a bare client creating the same children, 16 at a time, unthrottled. "+
