@@ -101,6 +101,9 @@ func main() {
 	// stack trace, that no logger was set.
 	ctrllog.SetLogger(logr.Discard())
 
+	if others := runningAPIServers(); len(others) > 0 {
+		fail(fmt.Errorf("other API servers are running (%s): their CPU would skew every timing; stop them first (CLUSTER_NAME=<name> hack/cluster.sh down)", strings.Join(others, ", ")))
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
 	}
@@ -760,4 +763,22 @@ func fail(err error) {
 	fmt.Fprintln(os.Stderr, "bench:", err)
 	cluster("down")
 	os.Exit(1)
+}
+
+// runningAPIServers lists the kube-apiserver processes running now (a local cluster left up
+// by the e2e tests, say), by their command line.
+func runningAPIServers() []string {
+	var found []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, path := range dirs {
+		raw, err := os.ReadFile(path)
+		if err != nil || len(raw) == 0 {
+			continue // gone, or a zombie
+		}
+		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+		if filepath.Base(args[0]) == "kube-apiserver" {
+			found = append(found, args[0])
+		}
+	}
+	return found
 }
