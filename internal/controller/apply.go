@@ -190,9 +190,10 @@ func applyIfChanged[O client.Object, A any](
 		r.children.rememberCreated(gwd, child, cached)
 	}
 	// The answer is the live child: judged now, its next reconciles need not compare (nor,
-	// for a Deployment, keep its spec).
+	// for a Deployment, keep its spec). The apply stands either way: a failed comparison only
+	// means the next reconcile compares again.
 	if _, err := r.judge(gwd, child, cached, desired, body); err != nil {
-		return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
+		log.FromContext(ctx).Error(err, "comparing the applied child with the desired one", "kind", kind, "name", key.Name)
 	}
 	return nil
 }
