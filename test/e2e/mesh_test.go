@@ -26,7 +26,7 @@ func TestMeshWithoutAnInjector(t *testing.T) {
 	ctx := context.Background()
 	crds := testutil.ModuleFile(t, "istio.io/api", "kubernetes", "customresourcedefinitions.gen.yaml")
 	env.MustKubectl(t, "apply", "--server-side", "--force-conflicts", "-f", crds)
-	env.MustKubectl(t, "wait", "--for=condition=Established", "crd/destinationrules.networking.istio.io", "crd/peerauthentications.security.istio.io")
+	g.Expect(env.WaitEstablished("destinationrules.networking.istio.io", "peerauthentications.security.istio.io")).To(Succeed())
 
 	ns := env.NewNamespace(t, nil)
 	gwd := env.CreateGateway(t, ns, "meshed", func(gwd *gatewayv1alpha1.GatewayDeployment) {

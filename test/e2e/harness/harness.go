@@ -78,18 +78,28 @@ func Setup(root, suite string, addToScheme ...func(*runtime.Scheme) error) (*Env
 	if out, err := env.Kubectl("apply", "--server-side", "--force-conflicts", "-f", filepath.Join(env.Root, "config", "crd", "bases")); err != nil {
 		return nil, fmt.Errorf("installing the CRD: %v\n%s", err, out)
 	}
-	// kubectl wait fails outright, rather than waits, while a new CRD has no conditions yet.
-	established := `jsonpath={.status.conditions[?(@.type=="Established")].status}`
-	for deadline := time.Now().Add(Timeout); ; time.Sleep(Interval) {
-		out, err := env.Kubectl("get", "crd/gatewaydeployments.gateway.portico.dev", "-o", established)
-		if err == nil && strings.TrimSpace(string(out)) == "True" {
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the CRD is not established: %v\n%s", err, out)
-		}
+	if err := env.WaitEstablished("gatewaydeployments.gateway.portico.dev"); err != nil {
+		return nil, err
 	}
 	return env, nil
+}
+
+// WaitEstablished waits until the API server serves the named CRDs. kubectl wait fails
+// outright, rather than waits, while a new CRD has no conditions yet.
+func (env *Env) WaitEstablished(crds ...string) error {
+	established := `jsonpath={.status.conditions[?(@.type=="Established")].status}`
+	for _, crd := range crds {
+		for deadline := time.Now().Add(Timeout); ; time.Sleep(Interval) {
+			out, err := env.Kubectl("get", "crd/"+crd, "-o", established)
+			if err == nil && strings.TrimSpace(out) == "True" {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("CRD %s is not established: %v\n%s", crd, err, out)
+			}
+		}
+	}
+	return nil
 }
 
 // Operator is the manager binary running as a process.
