@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -73,6 +74,8 @@ type run struct {
 	firstReady time.Duration
 	timeline   []sample
 	stages     stages
+	// clusterCPU is the CPU seconds the cluster's processes spent, creation to all ready.
+	clusterCPU map[string]float64
 }
 
 type operatorRun struct {
@@ -152,6 +155,8 @@ func main() {
 		auditLine(&audits, n, median.op)
 		fmt.Fprintf(&pairLines, "- N=%d, floor / Portico (ratio) in run order: %s.\n", n, strings.Join(each, "; "))
 		fmt.Fprintf(&waits, "- N=%d: floor: %s. Portico: %s.\n", n, median.floor.stages, median.op.stages)
+		fmt.Fprintf(&waits, "  Cluster CPU, creation to all ready: floor %s; Portico's run %s, and the operator's own %.1f s.\n",
+			cpuLine(median.floor.clusterCPU), cpuLine(median.op.clusterCPU), median.op.cpuSeconds)
 		plots[n] = [2]run{median.floor, median.op.run}
 	}
 	report.WriteString("\nEach row is the pair with the median ratio; the at-rest figures come from the last pair's operator run.\n\n")
@@ -262,6 +267,7 @@ func createAll(n int, create func(i int) error) []time.Time {
 func floorRun(n int) run {
 	c, _ := freshCluster()
 	ctx := context.Background()
+	clusterBefore := clusterCPU()
 	start := time.Now()
 	wait := waitInBackground(c, n, start, &appsv1.DeploymentList{}, func(obj client.Object) bool {
 		d := obj.(*appsv1.Deployment)
@@ -288,6 +294,7 @@ func floorRun(n int) run {
 		return nil
 	})
 	r, _ := wait()
+	r.clusterCPU = diff(clusterCPU(), clusterBefore)
 	r.stages = measureStages(c, false)
 	fmt.Fprintf(os.Stderr, "bench: floor N=%d: %s\n", n, r.stages)
 	return r
@@ -398,6 +405,7 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	waitHTTP("http://" + probeAddr + "/readyz")
 	before := requests(metricsAddr)
 	cpuBefore := cpuSeconds(cmd.Process.Pid)
+	clusterBefore := clusterCPU()
 
 	start := time.Now()
 	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {
@@ -424,6 +432,7 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	}
 	op.requests = diff(requests(metricsAddr), before)
 	op.cpuSeconds = cpuSeconds(cmd.Process.Pid) - cpuBefore
+	op.clusterCPU = diff(clusterCPU(), clusterBefore)
 	// The audit log is counted over the same span as the metrics.
 	countedAt := time.Now()
 	op.stages = measureStages(c, true)
@@ -618,12 +627,56 @@ func rssParts(pid int, stop <-chan struct{}) <-chan [2]int64 {
 }
 
 func cpuSeconds(pid int) float64 {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	seconds, err := procCPU(pid)
 	must(err, "reading the operator's CPU time")
+	return seconds
+}
+
+func procCPU(pid int) (float64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
 	f := strings.Fields(string(raw[strings.LastIndex(string(raw), ")")+2:]))
 	utime, _ := strconv.ParseFloat(f[11], 64)
 	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) / 100 // USER_HZ
+	return (utime + stime) / 100, nil // USER_HZ
+}
+
+// clusterCPU sums the CPU seconds of the bench cluster's processes so far, by binary (the
+// API server, etcd, the controller manager, the scheduler, kwok): where a run's time goes on
+// two shared cores.
+func clusterCPU() map[string]float64 {
+	out := map[string]float64{}
+	paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, path := range paths {
+		raw, err := os.ReadFile(path)
+		if err != nil || len(raw) == 0 {
+			continue
+		}
+		bin := strings.SplitN(string(raw), "\x00", 2)[0]
+		if !strings.Contains(bin, "/clusters/"+clusterName+"/") {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+		if seconds, err := procCPU(pid); err == nil {
+			out[filepath.Base(bin)] += seconds
+		}
+	}
+	return out
+}
+
+// cpuLine lists CPU seconds by process, largest first, with their total.
+func cpuLine(byName map[string]float64) string {
+	names := slices.Collect(maps.Keys(byName))
+	sort.Slice(names, func(i, j int) bool { return byName[names[i]] > byName[names[j]] })
+	var parts []string
+	total := 0.0
+	for _, name := range names {
+		parts = append(parts, fmt.Sprintf("%s %.1f s", name, byName[name]))
+		total += byName[name]
+	}
+	return fmt.Sprintf("%.1f s (%s)", total, strings.Join(parts, ", "))
 }
 
 func freePort() string {
