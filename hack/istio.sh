@@ -68,15 +68,16 @@ up() {
   mkdir -p "$state"
   render
   kubectl apply --server-side --force-conflicts -f "$state/crds.yaml" >/dev/null
-  # kubectl wait fails outright, rather than waits, while a new CRD has no conditions yet.
+  # kubectl wait fails outright, rather than waits, while a new CRD has no conditions yet:
+  # ask again, for about a minute in all.
   local tries=0
-  until kubectl wait --for=condition=Established -f "$state/crds.yaml" --timeout=60s >/dev/null 2>&1; do
+  until kubectl wait --for=condition=Established -f "$state/crds.yaml" --timeout=2s >/dev/null 2>&1; do
     tries=$((tries + 1))
-    if [ "$tries" -ge 50 ]; then
-      kubectl wait --for=condition=Established -f "$state/crds.yaml" --timeout=1s >/dev/null
+    if [ "$tries" -ge 20 ]; then
+      echo "Istio's CRDs are not established after a minute" >&2
       exit 1
     fi
-    sleep 0.2
+    sleep 1
   done
   kubectl create namespace istio-system --dry-run=client -o yaml | kubectl apply --server-side -f - >/dev/null
   kubectl apply --server-side --force-conflicts -f "$state/rest.yaml" >/dev/null

@@ -56,7 +56,7 @@ import (
 )
 
 // profile serves the operator's profiles (-profile).
-var profile = new(bool)
+var profile bool
 
 const (
 	clusterName = "portico-bench"
@@ -97,7 +97,7 @@ func main() {
 	rest := flag.Duration("rest", 120*time.Second, "how long to watch the cluster at rest")
 	out := flag.String("out", "docs/benchmarks", "where to write the report")
 	pairs := flag.Int("pairs", 3, "floor and operator runs per N, back to back; the median pair by ratio is reported")
-	flag.BoolVar(profile, "profile", false, "serve the operator's profiles (/debug/pprof) and keep its heap profile at rest in the temporary directory")
+	flag.BoolVar(&profile, "profile", false, "serve the operator's profiles (/debug/pprof) and keep its heap profile at rest in the temporary directory")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
 	flag.Parse()
 	// The bench's clients have nothing to log; controller-runtime would otherwise warn, with a
@@ -384,7 +384,7 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	// The operator runs as shipped, without profiles, unless asked: serving them makes it
 	// sample its heap, which costs memory of its own.
 	pprofAddr := ""
-	if *profile {
+	if profile {
 		pprofAddr = freePort()
 		args = append(args, "--pprof-bind-address="+pprofAddr)
 	}
@@ -648,20 +648,29 @@ func procCPU(pid int) (float64, error) {
 // two shared cores.
 func clusterCPU() map[string]float64 {
 	out := map[string]float64{}
+	for pid, bin := range processes() {
+		if !strings.Contains(bin, "/clusters/"+clusterName+"/") {
+			continue
+		}
+		if seconds, err := procCPU(pid); err == nil {
+			out[filepath.Base(bin)] += seconds
+		}
+	}
+	return out
+}
+
+// processes gives the running processes' binaries (their first argument) by pid; zombies,
+// which have none, are left out.
+func processes() map[int]string {
+	out := map[int]string{}
 	paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, path := range paths {
 		raw, err := os.ReadFile(path)
 		if err != nil || len(raw) == 0 {
 			continue
 		}
-		bin := strings.SplitN(string(raw), "\x00", 2)[0]
-		if !strings.Contains(bin, "/clusters/"+clusterName+"/") {
-			continue
-		}
 		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
-		if seconds, err := procCPU(pid); err == nil {
-			out[filepath.Base(bin)] += seconds
-		}
+		out[pid] = strings.SplitN(string(raw), "\x00", 2)[0]
 	}
 	return out
 }
@@ -720,7 +729,7 @@ func header(b *strings.Builder, sizes string, rest time.Duration, memory, pairs 
 	if memory > 0 {
 		command += fmt.Sprintf(" -memory %d", memory)
 	}
-	if *profile {
+	if profile {
 		command += " -profile"
 	}
 	fmt.Fprintf(b, "Command: `%s` (make bench). Each run on a fresh local kwok cluster "+
@@ -822,15 +831,9 @@ func fail(err error) {
 // by the e2e tests, say), by their command line.
 func runningAPIServers() []string {
 	var found []string
-	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, path := range dirs {
-		raw, err := os.ReadFile(path)
-		if err != nil || len(raw) == 0 {
-			continue // gone, or a zombie
-		}
-		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
-		if filepath.Base(args[0]) == "kube-apiserver" {
-			found = append(found, args[0])
+	for _, bin := range processes() {
+		if filepath.Base(bin) == "kube-apiserver" {
+			found = append(found, bin)
 		}
 	}
 	return found

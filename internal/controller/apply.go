@@ -228,7 +228,8 @@ func (r *GatewayDeploymentReconciler) judge(gwd client.Object, child string, liv
 // changes with its generation, and of its metadata the comparison reads the values under the
 // labels and annotations Portico sets and the owner references (hashed into the version).
 func seenVersion(live client.Object, desired any) childVersion {
-	seen := childVersion{uid: live.GetUID(), version: live.GetResourceVersion(), specHash: specHashOf(desired)}
+	labels, annotations := desiredMetadata(desired)
+	seen := childVersion{uid: live.GetUID(), version: live.GetResourceVersion(), specHash: annotations[render.AnnotationSpecHash]}
 	d, ok := live.(*appsv1.Deployment)
 	if !ok {
 		return seen
@@ -240,7 +241,6 @@ func seenVersion(live client.Object, desired any) childVersion {
 			_, _ = h.Write([]byte{0})
 		}
 	}
-	labels, annotations := desiredMetadata(desired)
 	for _, kv := range []struct{ want, have map[string]string }{{labels, d.Labels}, {annotations, d.Annotations}} {
 		for _, k := range slices.Sorted(maps.Keys(kv.want)) {
 			v, ok := kv.have[k]

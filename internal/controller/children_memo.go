@@ -75,13 +75,18 @@ type createdRef struct {
 	at      time.Time
 }
 
-// without returns list without the entries named child.
-func without[E any](list []E, child string, name func(E) string) []E {
-	return slices.DeleteFunc(list, func(e E) bool { return name(e) == child })
+func (c coveredChild) name() string { return c.child }
+func (c createdChild) name() string { return c.child }
+
+// find is the index of the entry named child in list, or -1.
+func find[E interface{ name() string }](list []E, child string) int {
+	return slices.IndexFunc(list, func(e E) bool { return e.name() == child })
 }
 
-func coveredName(c coveredChild) string { return c.child }
-func createdName(c createdChild) string { return c.child }
+// without returns list without the entry named child.
+func without[E interface{ name() string }](list []E, child string) []E {
+	return slices.DeleteFunc(list, func(e E) bool { return e.name() == child })
+}
 
 // expireCreated drops the created children older than cacheLag. The caller holds mu.
 func (m *childMemo) expireCreated() {
@@ -115,8 +120,8 @@ func (m *childMemo) covered(gwd client.Object, child string, seen childVersion) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g := m.of(gwd)
-	g.created = without(g.created, child, createdName)
-	i := slices.IndexFunc(g.covered, func(c coveredChild) bool { return c.child == child })
+	g.created = without(g.created, child)
+	i := find(g.covered, child)
 	if i < 0 || seen.specHash == "" {
 		return false
 	}
@@ -136,7 +141,7 @@ func (m *childMemo) rememberCovered(gwd client.Object, child string, seen childV
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g := m.of(gwd)
-	g.covered = append(without(g.covered, child, coveredName), coveredChild{child: child, seen: seen})
+	g.covered = append(without(g.covered, child), coveredChild{child: child, seen: seen})
 }
 
 // rememberCreated keeps a copy of what the API server answered to Portico's create.
@@ -146,7 +151,7 @@ func (m *childMemo) rememberCreated(gwd client.Object, child string, obj client.
 	m.expireCreated()
 	at := m.clock()
 	g := m.of(gwd)
-	g.created = append(without(g.created, child, createdName), createdChild{child: child, at: at, object: obj.DeepCopyObject().(client.Object)})
+	g.created = append(without(g.created, child), createdChild{child: child, at: at, object: obj.DeepCopyObject().(client.Object)})
 	m.createdOrder = append(m.createdOrder, createdRef{gateway: client.ObjectKeyFromObject(gwd), child: child, at: at})
 }
 
@@ -157,14 +162,14 @@ func (m *childMemo) recentlyCreated(gwd client.Object, child string, into client
 	defer m.mu.Unlock()
 	m.expireCreated()
 	g := m.of(gwd)
-	i := slices.IndexFunc(g.created, func(c createdChild) bool { return c.child == child })
+	i := find(g.created, child)
 	if i < 0 {
 		return 0, false
 	}
 	c := g.created[i]
 	left := cacheLag - m.clock().Sub(c.at)
 	if left <= 0 || reflect.TypeOf(into) != reflect.TypeOf(c.object) {
-		g.created = without(g.created, child, createdName)
+		g.created = without(g.created, child)
 		return 0, false
 	}
 	reflect.ValueOf(into).Elem().Set(reflect.ValueOf(c.object.DeepCopyObject()).Elem())

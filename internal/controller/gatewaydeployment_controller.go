@@ -229,7 +229,6 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 	return 0, nil
 }
 
-// gatewayOfPod names the GatewayDeployment a gateway pod belongs to.
 // gatewayOfChild maps a child to the GatewayDeployment that controls it, from its owner
 // reference alone. controller-runtime's owner handler does the same but asks the REST mapper
 // about the owner's kind on every event, for both the old and the new object: 4 % of all the
@@ -245,6 +244,7 @@ func gatewayOfChild(_ context.Context, obj client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: owner.Name}}}
 }
 
+// gatewayOfPod names the GatewayDeployment a gateway pod belongs to.
 func gatewayOfPod(_ context.Context, obj client.Object) []reconcile.Request {
 	name := obj.GetLabels()[gatewayv1alpha1.LabelGatewayDeployment]
 	if name == "" {
