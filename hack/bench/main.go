@@ -42,6 +42,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -53,10 +54,16 @@ import (
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/controller"
 	"github.com/portico-dev/portico/internal/render"
+	"github.com/portico-dev/portico/internal/status"
 )
 
-// profile serves the operator's profiles (-profile).
-var profile bool
+// profile serves the operator's profiles and keeps CPU profiles of each run (-profile).
+var (
+	profile        bool
+	profileSeconds int
+	// bound adds boundRun to each pair (-bound).
+	bound bool
+)
 
 const (
 	clusterName = "portico-bench"
@@ -86,6 +93,7 @@ type operatorRun struct {
 	cpuSeconds     float64
 	requests       map[string]float64 // by HTTP method, creation to all Ready
 	restRequests   map[string]float64 // by HTTP method, during the rest period
+	reconciles     map[string]float64 // by result, creation to all Ready
 	restRVChanges  int                // objects in the namespace whose resourceVersion changed at rest
 	firstLatencies []time.Duration
 	audited        map[string]float64 // by verb: the audit log's count of the operator's requests, creation to all Ready
@@ -97,7 +105,9 @@ func main() {
 	rest := flag.Duration("rest", 120*time.Second, "how long to watch the cluster at rest")
 	out := flag.String("out", "docs/benchmarks", "where to write the report")
 	pairs := flag.Int("pairs", 3, "floor and operator runs per N, back to back; the median pair by ratio is reported")
-	flag.BoolVar(&profile, "profile", false, "serve the operator's profiles (/debug/pprof) and keep its heap profile at rest in the temporary directory")
+	flag.BoolVar(&profile, "profile", false, "serve the operator's profiles (/debug/pprof); keep CPU profiles of the operator and the API server (the first -profile-seconds of each run) and the operator's heap profile at rest in the temporary directory")
+	flag.IntVar(&profileSeconds, "profile-seconds", 30, "how long the CPU profiles of -profile run from each run's start")
+	flag.BoolVar(&bound, "bound", false, "also run, in each pair, the least any operator could ask of the API server (the bench creates each gateway and its children and writes its Ready status)")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
 	flag.Parse()
 	// The bench's clients have nothing to log; controller-runtime would otherwise warn, with a
@@ -127,8 +137,8 @@ func main() {
 		// Back-to-back pairs, the median by ratio reported: on two shared cores one pair
 		// alone varies by ±15 %. Only the last operator run rests, for the at-rest figures.
 		type pair struct {
-			floor run
-			op    operatorRun
+			floor, bound run
+			op           operatorRun
 		}
 		var runs []pair
 		for i := range *pairs {
@@ -139,12 +149,22 @@ func main() {
 			if i == *pairs-1 {
 				resting = *rest
 			}
-			runs = append(runs, pair{floor, portico(n, manager, resting, 0)})
+			op := portico(n, manager, resting, 0)
+			var least run
+			if bound {
+				fmt.Fprintf(os.Stderr, "bench: N=%d bound (pair %d of %d)\n", n, i+1, *pairs)
+				least = boundRun(n)
+			}
+			runs = append(runs, pair{floor: floor, bound: least, op: op})
 		}
 		last := runs[len(runs)-1].op
 		var each []string
+		var bounds []string
 		for _, p := range runs {
 			each = append(each, fmt.Sprintf("%.1f / %.1f s (%.2f)", p.floor.total.Seconds(), p.op.total.Seconds(), p.op.total.Seconds()/p.floor.total.Seconds()))
+			if bound {
+				bounds = append(bounds, fmt.Sprintf("%.1f s (%.2f; cluster CPU %s)", p.bound.total.Seconds(), p.bound.total.Seconds()/p.floor.total.Seconds(), cpuLine(p.bound.clusterCPU)))
+			}
 		}
 		sort.SliceStable(runs, func(i, j int) bool {
 			return runs[i].op.total.Seconds()/runs[i].floor.total.Seconds() < runs[j].op.total.Seconds()/runs[j].floor.total.Seconds()
@@ -154,6 +174,9 @@ func main() {
 		table(&report, n, median.floor, median.op, *rest)
 		auditLine(&audits, n, median.op)
 		fmt.Fprintf(&pairLines, "- N=%d, floor / Portico (ratio) in run order: %s.\n", n, strings.Join(each, "; "))
+		if bound {
+			fmt.Fprintf(&pairLines, "- N=%d, the least any operator could ask (the bench creates each gateway and its two children and writes one status; ratio to the same pair's floor), in run order: %s.\n", n, strings.Join(bounds, "; "))
+		}
 		fmt.Fprintf(&waits, "- N=%d: floor: %s. Portico: %s.\n", n, median.floor.stages, median.op.stages)
 		fmt.Fprintf(&waits, "  Cluster CPU, creation to all ready: floor %s; Portico's run %s, and the operator's own %.1f s.\n",
 			cpuLine(median.floor.clusterCPU), cpuLine(median.op.clusterCPU), median.op.cpuSeconds)
@@ -210,6 +233,14 @@ func freshCluster() (client.WithWatch, string) {
 	cluster("down")
 	cluster("up")
 	kubeconfig := cluster("kubeconfig")
+	c, err := client.NewWithWatch(clusterConfig(kubeconfig), client.Options{Scheme: controller.NewScheme()})
+	must(err, "creating a client")
+	must(c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}), "creating the namespace")
+	return c, kubeconfig
+}
+
+// clusterConfig is the bench's client configuration for the cluster kubeconfig names.
+func clusterConfig(kubeconfig string) *rest.Config {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	must(err, "reading the kubeconfig")
 	// client-go caches TLS transports by certificate file path, and every fresh cluster
@@ -220,10 +251,41 @@ func freshCluster() (client.WithWatch, string) {
 	// Uncompressed, as the cluster's own controllers and Portico ask: gzip would cost the
 	// API server CPU for every event the bench watches.
 	cfg.DisableCompression = true
-	c, err := client.NewWithWatch(cfg, client.Options{Scheme: controller.NewScheme()})
-	must(err, "creating a client")
-	must(c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}), "creating the namespace")
-	return c, kubeconfig
+	return cfg
+}
+
+// profileCPU fetches a CPU profile of the first profileSeconds from base's /debug/pprof in
+// the background, into the temporary directory as portico-bench-<name>.pb.gz; the returned
+// func waits for it. Nothing happens without -profile.
+func profileCPU(httpClient *http.Client, base, name string) (wait func()) {
+	if !profile {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := httpClient.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, profileSeconds))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: CPU profile %s: %v\n", name, err)
+			return
+		}
+		defer resp.Body.Close()
+		path := filepath.Join(os.TempDir(), "portico-bench-"+name+".pb.gz")
+		if f, err := os.Create(path); err == nil {
+			_, _ = io.Copy(f, resp.Body)
+			_ = f.Close()
+			fmt.Fprintf(os.Stderr, "bench: CPU profile: %s\n", path)
+		}
+	}()
+	return func() { <-done }
+}
+
+// profileAPIServer profiles the bench cluster's API server (see profileCPU).
+func profileAPIServer(kubeconfig, name string) (wait func()) {
+	cfg := clusterConfig(kubeconfig)
+	httpClient, err := rest.HTTPClientFor(cfg)
+	must(err, "creating an HTTP client for the API server")
+	return profileCPU(httpClient, strings.TrimSuffix(cfg.Host, "/"), name)
 }
 
 // gateway is the GatewayDeployment both runs use, as the API server would default it.
@@ -265,38 +327,117 @@ func createAll(n int, create func(i int) error) []time.Time {
 }
 
 func floorRun(n int) run {
-	c, _ := freshCluster()
+	c, kubeconfig := freshCluster()
 	ctx := context.Background()
 	clusterBefore := clusterCPU()
+	apiServerProfiled := profileAPIServer(kubeconfig, fmt.Sprintf("apiserver-floor-n%d", n))
 	start := time.Now()
 	wait := waitInBackground(c, n, start, &appsv1.DeploymentList{}, func(obj client.Object) bool {
 		d := obj.(*appsv1.Deployment)
 		return d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas
 	})
 	createAll(n, func(i int) error {
-		objs, err := render.Render(render.Inputs{GatewayDeployment: gateway(i), DefaultImage: "kong/kong-gateway:3.11"})
-		if err != nil {
-			return err
-		}
-		for _, obj := range []any{objs.Deployment, objs.Service} {
-			u := &unstructured.Unstructured{}
-			raw, _ := json.Marshal(obj)
-			if err := u.UnmarshalJSON(raw); err != nil {
-				return err
-			}
-			// No GatewayDeployment owns them here: an owner reference to none would have the
-			// garbage collector delete them.
-			u.SetOwnerReferences(nil)
-			if err := c.Create(ctx, u); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := createChildren(ctx, c, gateway(i), false)
+		return err
 	})
 	r, _ := wait()
 	r.clusterCPU = diff(clusterCPU(), clusterBefore)
+	apiServerProfiled()
 	r.stages = measureStages(c, false)
 	fmt.Fprintf(os.Stderr, "bench: floor N=%d: %s\n", n, r.stages)
+	return r
+}
+
+// createChildren creates the Deployment and Service Portico renders for gwd, as they are
+// (JSON creates), and returns the Service. owned keeps their owner reference to gwd: the
+// floor has no GatewayDeployment, and a reference to none would have them collected.
+func createChildren(ctx context.Context, c client.Client, gwd *gatewayv1alpha1.GatewayDeployment, owned bool) (*corev1.Service, error) {
+	objs, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: "kong/kong-gateway:3.11"})
+	if err != nil {
+		return nil, err
+	}
+	var service *unstructured.Unstructured
+	for _, obj := range []any{objs.Deployment, objs.Service} {
+		u := &unstructured.Unstructured{}
+		raw, _ := json.Marshal(obj)
+		if err := u.UnmarshalJSON(raw); err != nil {
+			return nil, err
+		}
+		if !owned {
+			u.SetOwnerReferences(nil)
+		}
+		if err := c.Create(ctx, u); err != nil {
+			return nil, err
+		}
+		service = u
+	}
+	typed := &corev1.Service{}
+	return typed, k8sruntime.DefaultUnstructuredConverter.FromUnstructured(service.Object, typed)
+}
+
+// boundRun is the least any operator could ask of the API server for N gateways, with the
+// bench as the operator: each gateway's create, its two children's creates, and one status
+// write when its Deployment is available (what Portico's status assessment makes of it). No
+// cache, no comparison, no server-side apply: its ratio to the floor is a bound on Portico's.
+func boundRun(n int) run {
+	c, kubeconfig := freshCluster()
+	ctx := context.Background()
+	installCRD(c)
+	clusterBefore := clusterCPU()
+	apiServerProfiled := profileAPIServer(kubeconfig, fmt.Sprintf("apiserver-bound-n%d", n))
+	start := time.Now()
+	type created struct {
+		gwd     *gatewayv1alpha1.GatewayDeployment
+		service *corev1.Service
+	}
+	var byName sync.Map
+	available := make(chan *appsv1.Deployment, n)
+	waitAvailable := waitInBackground(c, n, start, &appsv1.DeploymentList{}, func(obj client.Object) bool {
+		d := obj.(*appsv1.Deployment)
+		ok := d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas
+		if ok {
+			available <- d.DeepCopy()
+		}
+		return ok
+	})
+	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {
+		return meta.IsStatusConditionTrue(obj.(*gatewayv1alpha1.GatewayDeployment).Status.Conditions, gatewayv1alpha1.ConditionReady)
+	})
+	var writers sync.WaitGroup
+	for range parallel {
+		writers.Go(func() {
+			for d := range available {
+				v, ok := byName.Load(d.Name)
+				for !ok { // its create has not returned yet
+					time.Sleep(10 * time.Millisecond)
+					v, ok = byName.Load(d.Name)
+				}
+				made := v.(created)
+				gwd := made.gwd.DeepCopy()
+				gwd.Status = status.Assess(gwd, status.Observed{Deployment: d, Service: made.service}, metav1.Now())
+				must(c.Status().Patch(ctx, gwd, client.MergeFrom(made.gwd)), "writing a gateway's status")
+			}
+		})
+	}
+	createAll(n, func(i int) error {
+		gwd := gateway(i)
+		if err := c.Create(ctx, gwd); err != nil {
+			return err
+		}
+		service, err := createChildren(ctx, c, gwd, true)
+		if err != nil {
+			return err
+		}
+		byName.Store(gwd.Name, created{gwd, service})
+		return nil
+	})
+	r, _ := wait()
+	waitAvailable()
+	close(available)
+	writers.Wait()
+	r.clusterCPU = diff(clusterCPU(), clusterBefore)
+	apiServerProfiled()
+	fmt.Fprintf(os.Stderr, "bench: bound N=%d: %.1f s\n", n, r.total.Seconds())
 	return r
 }
 
@@ -403,9 +544,11 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	waitHTTP("http://" + metricsAddr + "/metrics")
 	// Counted from when its caches have synced: the initial lists are not per gateway.
 	waitHTTP("http://" + probeAddr + "/readyz")
-	before := requests(metricsAddr)
+	before, reconcilesBefore := requests(metricsAddr), reconciles(metricsAddr)
 	cpuBefore := cpuSeconds(cmd.Process.Pid)
 	clusterBefore := clusterCPU()
+	apiServerProfiled := profileAPIServer(kubeconfig, fmt.Sprintf("apiserver-portico-n%d", n))
+	operatorProfiled := profileCPU(http.DefaultClient, "http://"+pprofAddr, fmt.Sprintf("operator-n%d", n))
 
 	start := time.Now()
 	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {
@@ -431,12 +574,15 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 		}
 	}
 	op.requests = diff(requests(metricsAddr), before)
+	op.reconciles = diff(reconciles(metricsAddr), reconcilesBefore)
 	op.cpuSeconds = cpuSeconds(cmd.Process.Pid) - cpuBefore
 	op.clusterCPU = diff(clusterCPU(), clusterBefore)
+	apiServerProfiled()
+	operatorProfiled()
 	// The audit log is counted over the same span as the metrics.
 	countedAt := time.Now()
 	op.stages = measureStages(c, true)
-	fmt.Fprintf(os.Stderr, "bench: Portico N=%d: %s\n", n, op.stages)
+	fmt.Fprintf(os.Stderr, "bench: Portico N=%d: %s; reconciles %v\n", n, op.stages, op.reconciles)
 
 	// At rest: nothing should be written, nothing asked.
 	versions := resourceVersions(c)
@@ -555,6 +701,16 @@ func resourceVersions(c client.Client) map[string]string {
 
 // requests reads the operator's rest_client_requests_total, summed by method.
 func requests(addr string) map[string]float64 {
+	return metricByLabel(addr, "rest_client_requests_total{", "method")
+}
+
+// reconciles reads how many times the operator reconciled a gateway, by result.
+func reconciles(addr string) map[string]float64 {
+	return metricByLabel(addr, `controller_runtime_reconcile_total{controller="gatewaydeployment",`, "result")
+}
+
+// metricByLabel sums the operator's metric lines that start with prefix, by one label.
+func metricByLabel(addr, prefix, label string) map[string]float64 {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	must(err, "reading the operator's metrics")
 	defer resp.Body.Close()
@@ -563,17 +719,17 @@ func requests(addr string) map[string]float64 {
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	for scanner.Scan() {
 		line := scanner.Text()
-		if !strings.HasPrefix(line, "rest_client_requests_total{") {
+		if !strings.HasPrefix(line, prefix) {
 			continue
 		}
-		i := strings.Index(line, `method="`)
+		i := strings.Index(line, label+`="`)
 		if i < 0 {
 			continue
 		}
-		method := line[i+len(`method="`):]
-		method = method[:strings.Index(method, `"`)]
+		value := line[i+len(label)+2:]
+		value = value[:strings.Index(value, `"`)]
 		v, _ := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
-		out[method] += v
+		out[value] += v
 	}
 	return out
 }
@@ -732,6 +888,9 @@ func header(b *strings.Builder, sizes string, rest time.Duration, memory, pairs 
 	if profile {
 		command += " -profile"
 	}
+	if bound {
+		command += " -bound"
+	}
 	fmt.Fprintf(b, "Command: `%s` (make bench). Each run on a fresh local kwok cluster "+
 		"(5 nodes, 1,000 pods each); the floor is a bare client creating the same children, 16 at a time, unthrottled. "+
 		"The plots show the Ready count (up to N) over time (to the slower run's end) from when the last object was created.\n\n", command)
@@ -785,9 +944,9 @@ func auditLine(b *strings.Builder, n int, op operatorRun) {
 	if writes(op.requests) != writes(op.audited) {
 		match = "DIFFER"
 	}
-	fmt.Fprintf(b, "- N=%d, creation to Ready: metrics %s; audit log %s; writes %.0f / %.0f (%s). At rest: metrics %.0f requests, audit log %.0f.\n",
+	fmt.Fprintf(b, "- N=%d, creation to Ready: metrics %s; audit log %s; writes %.0f / %.0f (%s). At rest: metrics %.0f requests, audit log %.0f. Reconciles per gateway: %.1f (%s).\n",
 		n, format(op.requests), format(op.audited), writes(op.requests), writes(op.audited), match,
-		sum(op.restRequests), sum(op.auditedRest))
+		sum(op.restRequests), sum(op.auditedRest), sum(op.reconciles)/float64(n), format(op.reconciles))
 }
 
 func sum(counts map[string]float64) float64 {
