@@ -135,3 +135,28 @@ func TestChildMemoKnowsWhatCannotHaveChanged(t *testing.T) {
 		t.Error("recalled after the gateway was forgotten")
 	}
 }
+
+// TestCoversLooksPastServerFields: a child's status and managed fields never make it differ
+// from what Portico applies (no apply configuration sets them), and the comparison leaves the
+// live object as it was.
+func TestCoversLooksPastServerFields(t *testing.T) {
+	desired := []byte(`{"apiVersion":"v1","kind":"Service","metadata":{"name":"gw","labels":{"a":"b"}},"spec":{"type":"ClusterIP"}}`)
+	live := &corev1.Service{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: "gw", Labels: map[string]string{"a": "b"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationApply}}},
+		Spec:   corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: "10.0.0.1"},
+		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "203.0.113.1"}}}},
+	}
+	same, err := covers(live, desired)
+	if err != nil || !same {
+		t.Fatalf("covers = %v, %v; want true", same, err)
+	}
+	if len(live.ManagedFields) != 1 || len(live.Status.LoadBalancer.Ingress) != 1 {
+		t.Fatalf("the comparison changed the live object: %+v", live)
+	}
+	live.Spec.Type = corev1.ServiceTypeNodePort
+	if same, _ := covers(live, desired); same {
+		t.Fatal("a changed spec value was taken for the desired one")
+	}
+}

@@ -301,6 +301,34 @@ func (r *GatewayDeploymentReconciler) gatewaysOfSecret(ctx context.Context, obj 
 // new gateways this spares about three reconciles each.
 var notOnCreate = predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}
 
+// deploymentNews passes over the Deployment controller's writes that change nothing Portico
+// reads: while a rollout starts, most of them move a condition's reason or time, which no
+// gateway's status shows (status.SameDeploymentView). Metadata, the generation and deletion
+// still count.
+var deploymentNews = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	old, okOld := e.ObjectOld.(*appsv1.Deployment)
+	cur, okNew := e.ObjectNew.(*appsv1.Deployment)
+	if !okOld || !okNew || !status.SameDeploymentView(old, cur) {
+		return true
+	}
+	same := *old
+	same.ResourceVersion, same.Status = cur.ResourceVersion, cur.Status
+	return !equality.Semantic.DeepEqual(&same, cur)
+}}
+
+// podNews passes over pod writes that leave what the cache keeps of a pod (podStatusOnly)
+// as it was: a pod being scheduled, say.
+var podNews = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	old, okOld := e.ObjectOld.(*corev1.Pod)
+	cur, okNew := e.ObjectNew.(*corev1.Pod)
+	if !okOld || !okNew {
+		return true
+	}
+	same := *old
+	same.ResourceVersion = cur.ResourceVersion
+	return !equality.Semantic.DeepEqual(&same, cur)
+}}
+
 // SetupWithManager registers the controller. Its watches see only Portico's own children:
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
@@ -323,13 +351,13 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		// Status writes (Portico's own among them) do not change the generation: skip them.
 		For(&gatewayv1alpha1.GatewayDeployment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// The Deployment and the pods report a gateway's progress: handled first (priority.go).
-		Watches(&appsv1.Deployment{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfChild)), builder.WithPredicates(notOnCreate)).
+		Watches(&appsv1.Deployment{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfChild)), builder.WithPredicates(notOnCreate, deploymentNews)).
 		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(gatewayOfChild), builder.WithPredicates(notOnCreate)).
 		// The registration Secrets (owned) and the token and certificate Secrets users label
 		// for Portico: a fixed or rotated Secret re-triggers the gateways that name it.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfSecret)).
 		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
-		Watches(&corev1.Pod{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfPod)), builder.WithPredicates(notOnCreate)).
+		Watches(&corev1.Pod{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfPod)), builder.WithPredicates(notOnCreate, podNews)).
 		// Istio, or OpenShift's Routes, may arrive while Portico runs. Metadata is all it needs.
 		WatchesMetadata(&apiextensionsv1.CustomResourceDefinition{}, handler.EnqueueRequestsFromMapFunc(r.crdChanged)).
 		// Istio's sidecar injector arriving (or going) changes what meshed pods get.

@@ -4,10 +4,12 @@
 package render
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -256,12 +258,23 @@ func statusProbe(path string) *corev1ac.ProbeApplyConfiguration {
 
 // hashOf fingerprints an object by its JSON form.
 func hashOf(obj any) (string, error) {
-	raw, err := json.Marshal(obj)
-	if err != nil {
+	h := sha256.New()
+	// Streamed through the encoder's pooled buffer rather than json.Marshal's copy: the same
+	// bytes, as Encode only adds a newline, which hashedJSON drops. A changed hash would roll
+	// out every gateway on upgrade.
+	if err := json.NewEncoder(hashedJSON{h}).Encode(obj); err != nil {
 		return "", fmt.Errorf("hashing %T: %w", obj, err)
 	}
-	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:8]), nil
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
+// hashedJSON writes compact JSON into a hash without the newline json.Encoder ends it with
+// (compact JSON has no other newline byte: strings escape theirs).
+type hashedJSON struct{ h hash.Hash }
+
+func (w hashedJSON) Write(p []byte) (int, error) {
+	_, err := w.h.Write(bytes.TrimSuffix(p, []byte{'\n'}))
+	return len(p), err
 }
 
 // stampSpecHash adds AnnotationSpecHash, computed over everything else in obj.

@@ -422,6 +422,31 @@ func podFailure(pod *corev1.Pod) string {
 	return ""
 }
 
+// SameDeploymentView tells whether Assess reads the same of a Deployment's status in a as in
+// b: its replica counts, how far it observed, and the two conditions that report a problem.
+// Most of the Deployment controller's writes while a rollout starts change only a condition's
+// reason or time, which no gateway's status shows.
+func SameDeploymentView(a, b *appsv1.Deployment) bool {
+	type view struct {
+		observed                            int64
+		replicas, updated, ready, available int32
+		deadline, failure                   bool
+		deadlineMessage, failureMessage     string
+	}
+	of := func(d *appsv1.Deployment) view {
+		v := view{observed: d.Status.ObservedGeneration, replicas: d.Status.Replicas, updated: d.Status.UpdatedReplicas,
+			ready: d.Status.ReadyReplicas, available: d.Status.AvailableReplicas}
+		if c := deadlineExceeded(d); c != nil {
+			v.deadline, v.deadlineMessage = true, c.Message
+		}
+		if c := replicaFailure(d); c != nil {
+			v.failure, v.failureMessage = true, c.Message
+		}
+		return v
+	}
+	return of(a) == of(b)
+}
+
 func deadlineExceeded(d *appsv1.Deployment) *appsv1.DeploymentCondition {
 	for i := range d.Status.Conditions {
 		c := &d.Status.Conditions[i]
