@@ -122,7 +122,7 @@ test-e2e-istio: ## End-to-end tests against real istiod, on a fresh local cluste
 
 .PHONY: bench
 bench: manifests ## Benchmark against the local cluster's floor (BENCH_N=100,500 BENCH_REST=120s BENCH_PAIRS=3 BENCH_MEMORY=1000); writes docs/benchmarks/.
-	go run ./hack/bench -n $${BENCH_N:-100,500} -rest $${BENCH_REST:-120s} -pairs $${BENCH_PAIRS:-3} -memory $${BENCH_MEMORY:-1000}
+	go run ./hack/bench -n $${BENCH_N:-100,500} -rest $${BENCH_REST:-120s} -pairs $${BENCH_PAIRS:-3} -memory $${BENCH_MEMORY:-1000} -bound
 
 ##@ OLM
 

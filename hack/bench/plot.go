@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// plot draws the Ready count over time of the floor (grey) and of Portico (blue) on common
-// axes: time from 0 to the slower run's end, count from 0 to N.
-func plot(path string, floor, operator run) error {
+// plot draws the Ready count over time of the floor (grey), Portico (blue) and, when it ran,
+// the least any operator could do (orange) on common axes: time from 0 to the slowest run's
+// end, count from 0 to N.
+func plot(path string, floor, operator, bound run) error {
 	const w, h, margin = 800, 400, 40
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	white := color.RGBA{255, 255, 255, 255}
@@ -29,9 +30,9 @@ func plot(path string, floor, operator run) error {
 	for y := margin; y <= h-margin; y++ {
 		img.Set(margin, y, axis)
 	}
-	end := max(floor.total, operator.total)
+	end := max(floor.total, operator.total, bound.total)
 	n := 1
-	for _, r := range []run{floor, operator} {
+	for _, r := range []run{floor, operator, bound} {
 		if len(r.timeline) > 0 {
 			n = max(n, r.timeline[len(r.timeline)-1].ready)
 		}
@@ -44,7 +45,7 @@ func plot(path string, floor, operator run) error {
 	for _, series := range []struct {
 		r run
 		c color.RGBA
-	}{{floor, color.RGBA{150, 150, 150, 255}}, {operator, color.RGBA{31, 78, 121, 255}}} {
+	}{{floor, color.RGBA{150, 150, 150, 255}}, {bound, color.RGBA{230, 140, 30, 255}}, {operator, color.RGBA{31, 78, 121, 255}}} {
 		for i := 1; i < len(series.r.timeline); i++ {
 			x0, y0 := point(series.r.timeline[i-1].at, series.r.timeline[i-1].ready)
 			x1, y1 := point(series.r.timeline[i].at, series.r.timeline[i].ready)
