@@ -374,12 +374,12 @@ func (r *GatewayDeploymentReconciler) removeForeignServicePorts(ctx context.Cont
 	for _, p := range desired.Spec.Ports {
 		wanted[portKey{*p.Port, *p.Protocol}] = true
 	}
-	ops := []jsonPatchOp{{Op: "test", Path: "/metadata/resourceVersion", Value: live.ResourceVersion}}
+	ops := []map[string]any{{"op": "test", "path": "/metadata/resourceVersion", "value": live.ResourceVersion}}
 	// Remove from the end so earlier indices stay valid.
 	for i := len(live.Spec.Ports) - 1; i >= 0; i-- {
 		p := live.Spec.Ports[i]
 		if !wanted[portKey{p.Port, p.Protocol}] {
-			ops = append(ops, jsonPatchOp{Op: "remove", Path: fmt.Sprintf("/spec/ports/%d", i)})
+			ops = append(ops, map[string]any{"op": "remove", "path": fmt.Sprintf("/spec/ports/%d", i)})
 		}
 	}
 	if len(ops) == 1 || len(ops)-1 == len(live.Spec.Ports) {

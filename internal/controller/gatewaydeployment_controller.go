@@ -6,7 +6,6 @@ package controller
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -221,24 +220,13 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 			return wait, nil
 		}
 	}
-	// One JSON patch operation that replaces the whole status: nothing to diff (a merge patch
-	// encodes both versions and compares them), and what is no longer reported goes with it.
-	patch, err := json.Marshal([]jsonPatchOp{{Op: "add", Path: "/status", Value: next}})
-	if err != nil {
-		return 0, fmt.Errorf("encoding status: %w", err)
-	}
-	if err := r.Status().Patch(ctx, gwd, client.RawPatch(types.JSONPatchType, patch)); err != nil {
+	patch := client.MergeFrom(gwd.DeepCopy())
+	gwd.Status = next
+	if err := r.Status().Patch(ctx, gwd, patch); err != nil {
 		return 0, fmt.Errorf("patching status: %w", err)
 	}
 	r.statusWrites.Store(key, time.Now())
 	return 0, nil
-}
-
-// jsonPatchOp is one operation of a JSON patch (RFC 6902).
-type jsonPatchOp struct {
-	Op    string `json:"op"`
-	Path  string `json:"path"`
-	Value any    `json:"value,omitempty"`
 }
 
 // gatewayOfChild maps a child to the GatewayDeployment that controls it, from its owner
