@@ -287,6 +287,9 @@ func profileCPU(httpClient *http.Client, base, name string) (wait func()) {
 
 // profileAPIServer profiles the bench cluster's API server (see profileCPU).
 func profileAPIServer(kubeconfig, name string) (wait func()) {
+	if !profile {
+		return func() {}
+	}
 	cfg := clusterConfig(kubeconfig)
 	httpClient, err := rest.HTTPClientFor(cfg)
 	must(err, "creating an HTTP client for the API server")
@@ -337,10 +340,7 @@ func floorRun(n int) run {
 	clusterBefore := clusterCPU()
 	apiServerProfiled := profileAPIServer(kubeconfig, fmt.Sprintf("apiserver-floor-n%d", n))
 	start := time.Now()
-	wait := waitInBackground(c, n, start, &appsv1.DeploymentList{}, func(obj client.Object) bool {
-		d := obj.(*appsv1.Deployment)
-		return d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas
-	})
+	wait := waitInBackground(c, n, start, &appsv1.DeploymentList{}, deploymentAvailable)
 	createAll(n, func(i int) error {
 		_, err := createChildren(ctx, c, gateway(i), false)
 		return err
@@ -351,6 +351,17 @@ func floorRun(n int) run {
 	r.stages = measureStages(c, false)
 	fmt.Fprintf(os.Stderr, "bench: floor N=%d: %s\n", n, r.stages)
 	return r
+}
+
+// deploymentAvailable tells whether a Deployment runs its current spec's replicas, available.
+func deploymentAvailable(obj client.Object) bool {
+	d := obj.(*appsv1.Deployment)
+	return d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas
+}
+
+// gatewayReady tells whether a GatewayDeployment reports Ready=True.
+func gatewayReady(obj client.Object) bool {
+	return meta.IsStatusConditionTrue(obj.(*gatewayv1alpha1.GatewayDeployment).Status.Conditions, gatewayv1alpha1.ConditionReady)
 }
 
 // createChildren creates the Deployment and Service Portico renders for gwd, as a bare
@@ -399,16 +410,13 @@ func boundRun(n int) run {
 	var byName sync.Map
 	available := make(chan *appsv1.Deployment, n)
 	waitAvailable := waitInBackground(c, n, start, &appsv1.DeploymentList{}, func(obj client.Object) bool {
-		d := obj.(*appsv1.Deployment)
-		ok := d.Status.ObservedGeneration >= d.Generation && d.Status.AvailableReplicas >= *d.Spec.Replicas
+		ok := deploymentAvailable(obj)
 		if ok {
-			available <- d.DeepCopy()
+			available <- obj.(*appsv1.Deployment).DeepCopy()
 		}
 		return ok
 	})
-	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {
-		return meta.IsStatusConditionTrue(obj.(*gatewayv1alpha1.GatewayDeployment).Status.Conditions, gatewayv1alpha1.ConditionReady)
-	})
+	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, gatewayReady)
 	var writers sync.WaitGroup
 	for range parallel {
 		writers.Go(func() {
@@ -559,9 +567,7 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	operatorProfiled := profileCPU(http.DefaultClient, "http://"+pprofAddr, fmt.Sprintf("operator-n%d", n))
 
 	start := time.Now()
-	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {
-		return meta.IsStatusConditionTrue(obj.(*gatewayv1alpha1.GatewayDeployment).Status.Conditions, gatewayv1alpha1.ConditionReady)
-	})
+	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, gatewayReady)
 	names := make([]string, n)
 	startedAt := createAll(n, func(i int) error {
 		names[i] = gateway(i).Name

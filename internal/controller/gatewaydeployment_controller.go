@@ -301,33 +301,36 @@ func (r *GatewayDeploymentReconciler) gatewaysOfSecret(ctx context.Context, obj 
 // new gateways this spares about three reconciles each.
 var notOnCreate = predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}
 
+// newsOn is an update predicate for kind T: an update is news unless same finds that nothing
+// Portico reads of the object changed.
+func newsOn[T client.Object](same func(old, cur T) bool) predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		old, okOld := e.ObjectOld.(T)
+		cur, okNew := e.ObjectNew.(T)
+		return !okOld || !okNew || !same(old, cur)
+	}}
+}
+
 // deploymentNews passes over the Deployment controller's writes that change nothing Portico
 // reads: while a rollout starts, most of them move a condition's reason or time, which no
 // gateway's status shows (status.SameDeploymentView). Metadata, the generation and deletion
 // still count.
-var deploymentNews = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	old, okOld := e.ObjectOld.(*appsv1.Deployment)
-	cur, okNew := e.ObjectNew.(*appsv1.Deployment)
-	if !okOld || !okNew || !status.SameDeploymentView(old, cur) {
-		return true
+var deploymentNews = newsOn(func(old, cur *appsv1.Deployment) bool {
+	if !status.SameDeploymentView(old, cur) {
+		return false
 	}
 	same := *old
 	same.ResourceVersion, same.Status = cur.ResourceVersion, cur.Status
-	return !equality.Semantic.DeepEqual(&same, cur)
-}}
+	return equality.Semantic.DeepEqual(&same, cur)
+})
 
 // podNews passes over pod writes that leave what the cache keeps of a pod (podStatusOnly)
 // as it was: a pod being scheduled, say.
-var podNews = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	old, okOld := e.ObjectOld.(*corev1.Pod)
-	cur, okNew := e.ObjectNew.(*corev1.Pod)
-	if !okOld || !okNew {
-		return true
-	}
+var podNews = newsOn(func(old, cur *corev1.Pod) bool {
 	same := *old
 	same.ResourceVersion = cur.ResourceVersion
-	return !equality.Semantic.DeepEqual(&same, cur)
-}}
+	return equality.Semantic.DeepEqual(&same, cur)
+})
 
 // SetupWithManager registers the controller. Its watches see only Portico's own children:
 // the manager's cache selects them by label.
