@@ -72,8 +72,8 @@ func main() {
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "",
 		"Address to serve Go's profiles (/debug/pprof/) on, such as 127.0.0.1:6060; empty turns them off. Unauthenticated: bind to localhost.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one replica reconciles.")
-	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
-		"Namespace of the leader-election Lease; needed when running outside a cluster.")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", os.Getenv("POD_NAMESPACE"),
+		"Namespace of the leader-election Lease. Defaults to $POD_NAMESPACE, then to the service account's namespace.")
 	flag.DurationVar(&leaseDuration, "leader-election-lease-duration", 15*time.Second,
 		"How long a lost leader's lease blocks a new leader.")
 	flag.DurationVar(&renewDeadline, "leader-election-renew-deadline", 10*time.Second,
@@ -156,9 +156,9 @@ func main() {
 		setupLog.Error(err, "setting up the GatewayDeployment controller")
 		os.Exit(1)
 	}
-	if upgradeable, err := olm.UpgradeableCondition(mgr.GetClient()); err != nil {
+	if reporter, err := olm.NewUpgradeableReporter(mgr); err != nil {
 		setupLog.Info("not reporting OLM's Upgradeable condition: not installed by OLM", "reason", err.Error())
-	} else if err := (&olm.UpgradeableReporter{Client: mgr.GetClient(), Condition: upgradeable}).SetupWithManager(mgr); err != nil {
+	} else if err := reporter.SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "setting up the Upgradeable reporter")
 		os.Exit(1)
 	}

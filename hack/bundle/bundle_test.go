@@ -7,11 +7,14 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/operator-framework/api/pkg/manifests"
+	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
 	"github.com/operator-framework/api/pkg/validation"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
@@ -118,5 +121,54 @@ func TestOperatorPodIsRestricted(t *testing.T) {
 				t.Errorf("%s/%s: needs liveness and readiness probes", d.Name, c.Name)
 			}
 		}
+	}
+}
+
+// OLM turns `permissions` into Roles in the namespaces an install targets and
+// `clusterPermissions` into ClusterRoles: the committed CSV grants cluster-wide only what is
+// cluster-scoped, and its leader election touches no Lease but its own.
+func TestPermissionsFollowScope(t *testing.T) {
+	bundle, err := manifests.GetBundleFromDir(filepath.Join(root, "bundle", "manifests"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	strategy := bundle.CSV.Spec.InstallStrategy.StrategySpec
+	check := func(perms []operatorsv1alpha1.StrategyDeploymentPermissions, wantNamespaced bool) {
+		for _, p := range perms {
+			for _, rule := range p.Rules {
+				for _, group := range rule.APIGroups {
+					for _, resource := range rule.Resources {
+						namespaced, known := scopes[group+"/"+resource]
+						if !known || namespaced != wantNamespaced {
+							t.Errorf("%q in group %q is in the wrong half of the CSV (namespaced: %v)", resource, group, namespaced)
+						}
+						if group == "coordination.k8s.io" && !slices.Equal(rule.Verbs, []string{"create"}) &&
+							!slices.Equal(rule.ResourceNames, []string{"portico.gateway.portico.dev"}) {
+							t.Errorf("leader election may %v any Lease", rule.Verbs)
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(strategy.Permissions) == 0 || len(strategy.ClusterPermissions) == 0 {
+		t.Fatal("the CSV has no permissions or no clusterPermissions")
+	}
+	check(strategy.Permissions, true)
+	check(strategy.ClusterPermissions, false)
+}
+
+func TestSplitByScope(t *testing.T) {
+	namespaced, clusterScoped, err := splitByScope([]rbacv1.PolicyRule{
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get"}},
+		{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"list"}},
+		{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"tokenreviews"}, Verbs: []string{"create"}},
+	})
+	if err != nil || len(namespaced) != 2 || len(clusterScoped) != 1 || clusterScoped[0].Resources[0] != "tokenreviews" {
+		t.Fatalf("split wrongly: %v %v %v", namespaced, clusterScoped, err)
+	}
+	// A resource whose scope is not known is refused, not guessed.
+	if _, _, err := splitByScope([]rbacv1.PolicyRule{{APIGroups: []string{"example.com"}, Resources: []string{"widgets"}}}); err == nil {
+		t.Fatal("an unknown resource was placed")
 	}
 }

@@ -103,7 +103,8 @@ func run(version, image, kustomize, out string) error {
 	if err := writeYAML(filepath.Join(out, "tests", "scorecard", "config.yaml"), scorecardConfig()); err != nil {
 		return err
 	}
-	return os.WriteFile("bundle.Dockerfile", dockerfile(), 0o644)
+	// Beside the bundle directory, as operator-sdk puts it.
+	return os.WriteFile(filepath.Join(filepath.Dir(out), "bundle.Dockerfile"), dockerfile(), 0o644)
 }
 
 // fillCSV completes the CSV from the built objects and adds the other manifests to files.
@@ -163,10 +164,19 @@ func fillCSV(csv *operatorsv1alpha1.ClusterServiceVersion, objs []*unstructured.
 			role := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind,
 				"metadata": map[string]any{"name": name}, "rules": roles[key]}
 			files[fmt.Sprintf("%s_rbac.authorization.k8s.io_v1_%s.yaml", name, strings.ToLower(kind))] = role
-		case kind == "ClusterRole":
-			clusterPermissions = mergePermissions(clusterPermissions, sa, roles[key])
 		default:
-			permissions = mergePermissions(permissions, sa, roles[key])
+			// OLM makes `permissions` Roles in the target namespaces (ClusterRoles only for
+			// AllNamespaces) and `clusterPermissions` ClusterRoles: a namespaced rule in a
+			// ClusterRole would grant it in every namespace whatever the install mode.
+			namespaced, clusterScoped, err := splitByScope(roles[key])
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", kind, name, err)
+			}
+			if kind == "Role" && len(clusterScoped) > 0 {
+				return fmt.Errorf("Role %s grants cluster-scoped resources: %v", name, clusterScoped)
+			}
+			permissions = mergePermissions(permissions, sa, namespaced)
+			clusterPermissions = mergePermissions(clusterPermissions, sa, clusterScoped)
 		}
 	}
 
@@ -203,7 +213,65 @@ func fillCSV(csv *operatorsv1alpha1.ClusterServiceVersion, objs []*unstructured.
 	return nil
 }
 
+// scopes says, for every group and resource Portico's roles name, whether it is namespaced.
+// A new resource in the RBAC markers must be added here: guessing its scope would put it in
+// the wrong half of the CSV.
+var scopes = map[string]bool{ // "group/resource" -> namespaced
+	"/pods": true, "/secrets": true, "/services": true, "/events": true,
+	"apps/deployments": true, "events.k8s.io/events": true, "coordination.k8s.io/leases": true,
+	"gateway.portico.dev/gatewaydeployments": true, "gateway.portico.dev/gatewaydeployments/status": true,
+	"gateway.portico.dev/gatewaydeployments/finalizers": true,
+	"networking.istio.io/destinationrules":              true, "security.istio.io/peerauthentications": true,
+	"route.openshift.io/routes": true, "route.openshift.io/routes/custom-host": true,
+	"apiextensions.k8s.io/customresourcedefinitions":             false,
+	"admissionregistration.k8s.io/mutatingwebhookconfigurations": false,
+	"authentication.k8s.io/tokenreviews":                         false,
+	"authorization.k8s.io/subjectaccessreviews":                  false,
+}
+
+// splitByScope divides rules into those on namespaced resources and those on cluster-scoped
+// ones, splitting a rule that names both.
+func splitByScope(rules []rbacv1.PolicyRule) (namespaced, clusterScoped []rbacv1.PolicyRule, err error) {
+	for _, rule := range rules {
+		if len(rule.NonResourceURLs) > 0 {
+			clusterScoped = append(clusterScoped, rule)
+			continue
+		}
+		byScope := map[bool][]string{}
+		for _, group := range rule.APIGroups {
+			for _, resource := range rule.Resources {
+				isNamespaced, known := scopes[group+"/"+resource]
+				if !known {
+					return nil, nil, fmt.Errorf("the scope of %q in group %q is not known: add it to scopes in hack/bundle", resource, group)
+				}
+				byScope[isNamespaced] = append(byScope[isNamespaced], resource)
+			}
+		}
+		if len(byScope) > 1 && len(rule.APIGroups) > 1 {
+			return nil, nil, fmt.Errorf("a rule on groups %v mixes namespaced and cluster-scoped resources: split it", rule.APIGroups)
+		}
+		for _, isNamespaced := range []bool{true, false} {
+			if len(byScope[isNamespaced]) == 0 {
+				continue
+			}
+			part := *rule.DeepCopy()
+			if len(byScope) > 1 {
+				part.Resources = byScope[isNamespaced]
+			}
+			if isNamespaced {
+				namespaced = append(namespaced, part)
+			} else {
+				clusterScoped = append(clusterScoped, part)
+			}
+		}
+	}
+	return namespaced, clusterScoped, nil
+}
+
 func mergePermissions(perms []operatorsv1alpha1.StrategyDeploymentPermissions, sa string, rules []rbacv1.PolicyRule) []operatorsv1alpha1.StrategyDeploymentPermissions {
+	if len(rules) == 0 {
+		return perms
+	}
 	for i := range perms {
 		if perms[i].ServiceAccountName == sa {
 			perms[i].Rules = append(perms[i].Rules, rules...)

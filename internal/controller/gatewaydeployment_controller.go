@@ -77,8 +77,8 @@ type GatewayDeploymentReconciler struct {
 	children childMemo
 }
 
-// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch;update
-// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments/status,verbs=patch
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch

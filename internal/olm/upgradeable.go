@@ -7,15 +7,17 @@ package olm
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 
 	apiv2 "github.com/operator-framework/api/pkg/operators/v2"
-	"github.com/operator-framework/operator-lib/conditions"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -31,17 +33,85 @@ const (
 	ReasonNoRolloutRunning  = "NoRolloutRunning"
 )
 
-// UpgradeableCondition is OLM's Upgradeable condition of this operator, or an error when OLM
-// does not manage it (no OPERATOR_CONDITION_NAME, or not running in a pod).
-func UpgradeableCondition(c client.Client) (conditions.Condition, error) {
-	return conditions.InClusterFactory{Client: c}.NewCondition(apiv2.ConditionType(apiv2.Upgradeable))
+// serviceAccountNamespaceFile holds the pod's namespace wherever a service-account token is
+// mounted.
+const serviceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+
+// OperatorConditionKey names this operator's OperatorCondition: OLM puts its name in
+// OPERATOR_CONDITION_NAME, and it lives in the operator's namespace, read from the
+// service-account file or, where none is mounted, from POD_NAMESPACE (the downward API, set
+// in the CSV's Deployment). An error means OLM does not manage this operator.
+func OperatorConditionKey(getenv func(string) string, namespaceFile string) (types.NamespacedName, error) {
+	name := getenv("OPERATOR_CONDITION_NAME")
+	if name == "" {
+		return types.NamespacedName{}, errors.New("OPERATOR_CONDITION_NAME is not set")
+	}
+	namespace := ""
+	if raw, err := os.ReadFile(namespaceFile); err == nil {
+		namespace = strings.TrimSpace(string(raw))
+	}
+	if namespace == "" {
+		namespace = getenv("POD_NAMESPACE")
+	}
+	if namespace == "" {
+		return types.NamespacedName{}, fmt.Errorf("OPERATOR_CONDITION_NAME is %q but the operator's namespace is unknown: neither %s nor POD_NAMESPACE gives it", name, namespaceFile)
+	}
+	return types.NamespacedName{Namespace: namespace, Name: name}, nil
+}
+
+// OperatorCondition is one condition type of this operator's OperatorCondition. OLM grants
+// the operator get, update and patch on that one object, never list or watch: it must be read
+// and written without the informer cache, or the cache would start an informer that can
+// never sync, and the operator would never be ready.
+type OperatorCondition struct {
+	Client client.Client // uncached
+	Key    types.NamespacedName
+	Type   string
+}
+
+// Get returns the condition, or nil when it is not set.
+func (c OperatorCondition) Get(ctx context.Context) (*metav1.Condition, error) {
+	oc := &apiv2.OperatorCondition{}
+	if err := c.Client.Get(ctx, c.Key, oc); err != nil {
+		return nil, err
+	}
+	return meta.FindStatusCondition(oc.Spec.Conditions, c.Type), nil
+}
+
+// Set writes the condition into the OperatorCondition's spec, where OLM reads it.
+func (c OperatorCondition) Set(ctx context.Context, want metav1.Condition) error {
+	oc := &apiv2.OperatorCondition{}
+	if err := c.Client.Get(ctx, c.Key, oc); err != nil {
+		return err
+	}
+	want.Type = c.Type
+	if !meta.SetStatusCondition(&oc.Spec.Conditions, want) {
+		return nil
+	}
+	return c.Client.Update(ctx, oc)
+}
+
+// NewUpgradeableReporter returns the reporter for this operator's OperatorCondition, with a
+// client of its own that bypasses the manager's cache, or an error when OLM does not manage
+// the operator.
+func NewUpgradeableReporter(mgr manager.Manager) (*UpgradeableReporter, error) {
+	key, err := OperatorConditionKey(os.Getenv, serviceAccountNamespaceFile)
+	if err != nil {
+		return nil, err
+	}
+	uncached, err := client.New(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return nil, err
+	}
+	return &UpgradeableReporter{Client: mgr.GetClient(),
+		Condition: OperatorCondition{Client: uncached, Key: key, Type: string(apiv2.Upgradeable)}}, nil
 }
 
 // UpgradeableReporter keeps Upgradeable False while any GatewayDeployment is rolling out,
 // so that OLM does not replace the operator in the middle of one.
 type UpgradeableReporter struct {
-	client.Client
-	Condition conditions.Condition
+	client.Client // cached: GatewayDeployments
+	Condition     OperatorCondition
 
 	mu   sync.Mutex
 	last *metav1.Condition // what was last written: an unchanged verdict writes nothing
@@ -60,7 +130,7 @@ func (r *UpgradeableReporter) Reconcile(ctx context.Context, _ ctrl.Request) (ct
 	if r.last != nil && r.last.Status == want.Status && r.last.Reason == want.Reason && r.last.Message == want.Message {
 		return ctrl.Result{}, nil
 	}
-	if err := r.Condition.Set(ctx, want.Status, conditions.WithReason(want.Reason), conditions.WithMessage(want.Message)); err != nil {
+	if err := r.Condition.Set(ctx, want); err != nil {
 		return ctrl.Result{}, fmt.Errorf("setting OLM's Upgradeable condition: %w", err)
 	}
 	r.last = &want

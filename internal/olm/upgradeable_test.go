@@ -12,12 +12,13 @@ import (
 
 	. "github.com/onsi/gomega"
 	apiv2 "github.com/operator-framework/api/pkg/operators/v2"
-	"github.com/operator-framework/operator-lib/conditions"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -27,43 +28,31 @@ import (
 	"github.com/portico-dev/portico/internal/testutil"
 )
 
-// operatorCondition does what operator-lib's condition does, for an OperatorCondition whose
-// name the test knows: operator-lib finds its namespace in a file only a pod has.
-type operatorCondition struct {
-	client.Client
-	key types.NamespacedName
-}
-
-func (c operatorCondition) Get(ctx context.Context) (*metav1.Condition, error) {
-	oc := &apiv2.OperatorCondition{}
-	if err := c.Client.Get(ctx, c.key, oc); err != nil {
-		return nil, err
-	}
-	return meta.FindStatusCondition(oc.Spec.Conditions, string(apiv2.Upgradeable)), nil
-}
-
-func (c operatorCondition) Set(ctx context.Context, status metav1.ConditionStatus, opts ...conditions.Option) error {
-	oc := &apiv2.OperatorCondition{}
-	if err := c.Client.Get(ctx, c.key, oc); err != nil {
-		return err
-	}
-	cond := metav1.Condition{Type: string(apiv2.Upgradeable), Status: status}
-	for _, o := range opts {
-		o(&cond)
-	}
-	meta.SetStatusCondition(&oc.Spec.Conditions, cond)
-	return c.Client.Update(ctx, oc)
-}
-
-func TestWithoutOLMTheReporterIsSkipped(t *testing.T) {
+func TestOperatorConditionKey(t *testing.T) {
 	g := NewWithT(t)
-	t.Setenv("OPERATOR_CONDITION_NAME", "")
-	_, err := UpgradeableCondition(nil)
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	saFile := filepath.Join(t.TempDir(), "namespace")
+	missing := filepath.Join(t.TempDir(), "none")
+
+	// Without OLM: no condition name, no reporter.
+	_, err := OperatorConditionKey(env(nil), missing)
 	g.Expect(err).To(MatchError(ContainSubstring("OPERATOR_CONDITION_NAME")))
-	// Named by OLM but not in a pod (a developer's `make run`): skipped too, not a crash.
-	t.Setenv("OPERATOR_CONDITION_NAME", "portico.v0.1.0")
-	_, err = UpgradeableCondition(nil)
-	g.Expect(err).To(HaveOccurred())
+
+	// In a pod: the service-account file names the namespace.
+	g.Expect(os.WriteFile(saFile, []byte("operators\n"), 0o600)).To(Succeed())
+	key, err := OperatorConditionKey(env(map[string]string{"OPERATOR_CONDITION_NAME": "portico.v0.1.0", "POD_NAMESPACE": "other"}), saFile)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(key).To(Equal(types.NamespacedName{Namespace: "operators", Name: "portico.v0.1.0"}))
+
+	// No service-account file (automountServiceAccountToken off, or a process outside a pod):
+	// the downward API's POD_NAMESPACE.
+	key, err = OperatorConditionKey(env(map[string]string{"OPERATOR_CONDITION_NAME": "portico.v0.1.0", "POD_NAMESPACE": "operators"}), missing)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(key).To(Equal(types.NamespacedName{Namespace: "operators", Name: "portico.v0.1.0"}))
+
+	// Named by OLM but no namespace anywhere: said plainly, not a crash.
+	_, err = OperatorConditionKey(env(map[string]string{"OPERATOR_CONDITION_NAME": "portico.v0.1.0"}), missing)
+	g.Expect(err).To(MatchError(ContainSubstring("POD_NAMESPACE")))
 }
 
 func TestUpgradeableFollowsRollouts(t *testing.T) {
@@ -81,6 +70,7 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 
 	scheme := controller.NewScheme()
+	g.Expect(rbacv1.AddToScheme(scheme)).To(Succeed()) // for the test's own grants
 	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
 	g.Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -90,13 +80,30 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 	key := types.NamespacedName{Namespace: ns.Name, Name: "portico.v0.1.0"}
 	g.Expect(k8s.Create(ctx, &apiv2.OperatorCondition{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}})).To(Succeed())
 
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
+	// The operator runs with the rights OLM gives it on its OperatorCondition (get, update and
+	// patch on that one name: no list, no watch) and reads GatewayDeployments.
+	const operatorUser = "system:serviceaccount:portico-system:portico"
+	operator, err := env.AddUser(envtest.User{Name: operatorUser}, cfg)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect((&UpgradeableReporter{Client: mgr.GetClient(), Condition: operatorCondition{k8s, key}}).SetupWithManager(mgr)).To(Succeed())
+	grant(ctx, g, k8s, ns.Name, operatorUser, []rbacv1.PolicyRule{
+		{APIGroups: []string{apiv2.GroupVersion.Group}, Resources: []string{"operatorconditions"}, ResourceNames: []string{key.Name}, Verbs: []string{"get", "update", "patch"}},
+		{APIGroups: []string{gatewayv1alpha1.GroupVersion.Group}, Resources: []string{"gatewaydeployments"}, Verbs: []string{"get", "list", "watch"}},
+	})
+	// As the CSV's Deployment sets it: no service-account file outside a pod.
+	t.Setenv("OPERATOR_CONDITION_NAME", key.Name)
+	t.Setenv("POD_NAMESPACE", key.Namespace)
+
+	mgr, err := ctrl.NewManager(operator.Config(), ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		Cache: cache.Options{DefaultNamespaces: map[string]cache.Config{ns.Name: {}}}})
+	g.Expect(err).NotTo(HaveOccurred())
+	reporter, err := NewUpgradeableReporter(mgr)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(reporter.SetupWithManager(mgr)).To(Succeed())
 	go func() { _ = mgr.Start(ctx) }()
+	condition := OperatorCondition{Client: k8s, Key: key, Type: string(apiv2.Upgradeable)}
 
 	upgradeable := func(g Gomega) *metav1.Condition {
-		c, err := operatorCondition{k8s, key}.Get(ctx)
+		c, err := condition.Get(ctx)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(c).NotTo(BeNil())
 		return c
@@ -111,6 +118,11 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		g.Expect(upgradeable(g).Status).To(Equal(metav1.ConditionTrue))
 	}, 15*time.Second, 50*time.Millisecond).Should(Succeed())
+	// And the operator is ready: /readyz waits for every informer, and none may be one that
+	// OLM's rights cannot list.
+	synced, cancelSync := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelSync()
+	g.Expect(mgr.GetCache().WaitForCacheSync(synced)).To(BeTrue(), "the informer caches never synced")
 	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "edge"}}
 	g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
 
@@ -146,4 +158,13 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		g.Expect(upgradeable(g).Status).To(Equal(metav1.ConditionTrue))
 	}, 15*time.Second, 50*time.Millisecond).Should(Succeed())
+}
+
+// grant gives user the rules in namespace, as OLM's Role and RoleBinding would.
+func grant(ctx context.Context, g Gomega, k8s client.Client, namespace, user string, rules []rbacv1.PolicyRule) {
+	meta := metav1.ObjectMeta{Namespace: namespace, Name: "operator"}
+	g.Expect(k8s.Create(ctx, &rbacv1.Role{ObjectMeta: meta, Rules: rules})).To(Succeed())
+	g.Expect(k8s.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: meta,
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: meta.Name},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}})).To(Succeed())
 }
