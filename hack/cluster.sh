@@ -18,8 +18,14 @@ nodes=${CLUSTER_NODES:-3}
 kubeconfig="$KWOK_WORKDIR/clusters/$name/kubeconfig.yaml"
 # kwokctl delete insists on a kubeconfig to remove its context from: give it a scratch one.
 scratch_kubeconfig="$KWOK_WORKDIR/scratch-kubeconfig.yaml"
+kwokctl_log="$KWOK_WORKDIR/kwokctl-$name.log"
 
-bin=$("$root/hack/testbin.sh" cluster)
+# Only `up` builds: a teardown uses what is built (a cluster cannot exist without it).
+if [ "${1:-}" = up ]; then
+  bin=$("$root/hack/testbin.sh" cluster)
+else
+  bin=$("$root/hack/testbin.sh" --cached cluster 2>/dev/null) || bin=""
+fi
 kwokctl() { "$bin/kwokctl" --name "$name" "$@"; }
 kubectl() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 
@@ -42,7 +48,7 @@ write_config() {
 delete_cluster() {
   mkdir -p "$KWOK_WORKDIR"
   touch "$scratch_kubeconfig"
-  kwokctl delete cluster --kubeconfig "$scratch_kubeconfig"
+  if [ -n "$bin" ]; then kwokctl delete cluster --kubeconfig "$scratch_kubeconfig" >"$kwokctl_log" 2>&1 || cat "$kwokctl_log" >&2; fi
   # Its processes take a moment to exit; a new cluster may want the same ports.
   for _ in $(seq 1 100); do
     pgrep -f "$KWOK_WORKDIR/clusters/$name/" >/dev/null || return 0
@@ -64,6 +70,7 @@ up() {
     local config
     config=$(write_config)
     # kwokctl looks for kubectl on PATH before it would download one.
+    # kwokctl logs in JSON: into a file, shown when it fails.
     PATH="$bin:$PATH" KWOK_KUBE_VERSION=$version kwokctl --config "$config" create cluster \
       --runtime binary \
       --kubeconfig "" \
@@ -74,13 +81,13 @@ up() {
       --kwok-controller-binary "$bin/kwok" \
       --disable-qps-limits \
       --wait 2m \
-      ${CLUSTER_EXTRA_ARGS:-}
+      ${CLUSTER_EXTRA_ARGS:-} >"$kwokctl_log" 2>&1 || { cat "$kwokctl_log" >&2; exit 1; }
   fi
   local have
   have=$(kubectl get nodes --no-headers 2>/dev/null | wc -l)
   if [ "$have" -lt "$nodes" ]; then
     # shellcheck disable=SC2086 # CLUSTER_NODE_ARGS holds several --param flags
-    kwokctl scale node --replicas "$nodes" ${CLUSTER_NODE_ARGS:-}
+    kwokctl scale node --replicas "$nodes" ${CLUSTER_NODE_ARGS:-} >>"$kwokctl_log" 2>&1 || { cat "$kwokctl_log" >&2; exit 1; }
   fi
   kubectl wait --for=condition=Ready nodes --all --timeout=120s >/dev/null
   echo "cluster $name is up: $nodes nodes; KUBECONFIG=$kubeconfig"
@@ -94,6 +101,6 @@ case "${1:-}" in
     rmdir "$KWOK_WORKDIR/clusters" 2>/dev/null && rm -rf "$KWOK_WORKDIR" || true
     ;;
   kubeconfig) echo "$kubeconfig" ;;
-  status) if healthy; then kubectl get nodes; else echo "cluster $name is down"; exit 1; fi ;;
+  status) if [ -n "$bin" ] && healthy; then kubectl get nodes; else echo "cluster $name is down"; exit 1; fi ;;
   *) echo "usage: $0 up|down|kubeconfig|status" >&2; exit 2 ;;
 esac

@@ -48,7 +48,10 @@ if [ "${1:-}" = down ]; then
 fi
 
 : >"$log"
-run "Building the control plane (cached after the first run)" "$log" hack/testbin.sh cluster
+# The build reports its own progress (what, how long so far) on the terminal; go's output goes
+# to the log it names.
+step=$((step + 1))
+printf '[%d/%d] %s\n' "$step" "$steps" "The control plane: etcd, Kubernetes and kwok (built once, then cached)"
 bin=$(hack/testbin.sh cluster)
 export KUBECONFIG
 KUBECONFIG=$(hack/cluster.sh kubeconfig)
@@ -56,7 +59,10 @@ kubectl() { "$bin/kubectl" "$@"; }
 
 run "Starting the local cluster" "$log" hack/cluster.sh up
 if [ "${MESH:-}" = istio ]; then
-  run "Starting istiod (built from source the first time; log under .cluster/)" "$log" hack/istio.sh up
+  step=$((step + 1))
+  printf '[%d/%d] %s\n' "$step" "$steps" "Starting istiod (built from source the first time; log under .cluster/)"
+  hack/testbin.sh istio >/dev/null
+  hack/istio.sh up >>"$log" 2>&1
 fi
 run "Installing the GatewayDeployment CRD" "$log" make --no-print-directory install KUBECTL="$bin/kubectl"
 

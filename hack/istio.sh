@@ -16,8 +16,13 @@ workdir=${PORTICO_CLUSTER_DIR:-$root/.cluster}
 name=${CLUSTER_NAME:-portico}
 kubeconfig="$workdir/clusters/$name/kubeconfig.yaml"
 state="$workdir/clusters/$name/istio"
-bin=$("$root/hack/testbin.sh" cluster)
-istio_bin=$("$root/hack/testbin.sh" istio)
+# Only `up` builds: a teardown uses what is built, and there is nothing to tear down without it.
+if [ "${1:-}" = up ]; then
+  bin=$("$root/hack/testbin.sh" cluster)
+  istio_bin=$("$root/hack/testbin.sh" istio)
+else
+  bin=$("$root/hack/testbin.sh" --cached cluster 2>/dev/null) || bin=""
+fi
 kubectl() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 
 webhooks() {
@@ -108,7 +113,7 @@ up() {
 
 down() {
   # Fail-closed webhooks pointing at a stopped istiod would refuse every pod: remove them first.
-  [ -f "$kubeconfig" ] && kubectl delete $(webhooks) --ignore-not-found >/dev/null 2>&1 || true
+  [ -n "$bin" ] && [ -f "$kubeconfig" ] && kubectl delete $(webhooks) --ignore-not-found >/dev/null 2>&1 || true
   if running; then
     kill "$(cat "$state/istiod.pid")"
     for _ in $(seq 1 50); do running || break; sleep 0.1; done

@@ -1,44 +1,102 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes control-plane binaries Portico's tests run against, from the
-# Go module proxy, into a cache outside the checkout so fresh clones reuse them.
+# Builds the binaries Portico's tests and demo run against (Kubernetes' control plane, kwok,
+# istiod, OLM), from the Go module proxy, into a cache outside the checkout so fresh clones
+# reuse them.
 #
-#   hack/testbin.sh [envtest|cluster|istio]   build what that suite needs, print the bin dir
+#   hack/testbin.sh [envtest|cluster|istio|olm]          build what that suite needs, print the bin dir
+#   hack/testbin.sh --cached [envtest|cluster|istio|olm] print the bin dir only if all of it is built
+#                                                        (exit 1 otherwise): for teardowns, which build nothing
 #
 # envtest: etcd, kube-apiserver, kubectl. cluster: also kube-controller-manager,
 # kube-scheduler, kwok and kwokctl (for the local kwok cluster). istio: istiod
-# (pilot-discovery) and istioctl, in a directory of their own.
+# (pilot-discovery) and istioctl. olm: OLM's olm and catalog operators and opm. istio and olm
+# build into directories of their own.
 #
-# The cache key is the pinned version plus a hash of the wrapper module's go.sum:
+# Progress goes to stderr: on a cold cache one line says what will be built and about how
+# long it takes; each module's build says when it starts and ends, with the running total.
+# The Go build's own output goes to a log whose path is printed.
+#
+# The cache key is the pinned version plus a hash of the wrapper module's go.mod and go.sum:
 # bumping a pin builds into a new directory and never reuses a stale binary.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PORTICO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/portico}
+cached_only=false
+if [ "${1:-}" = --cached ]; then cached_only=true; shift; fi
 what=${1:-envtest}
+started=$SECONDS
 
 key() { # module dir -> "<version>-<hash of go.mod+go.sum>"
   local dir=$1 version=$2
   echo "${version}-$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)"
 }
 
-# build <module dir> <out dir> <ldflags> <package>...
-build() {
-  local dir=$1 out=$2 ldflags=$3; shift 3
-  mkdir -p "$out"
-  for pkg in "$@"; do
-    local name=${pkg##*/}
-    [ "$name" = v3 ] && name=etcd
-    [ "$name" = kwok ] && [ "$pkg" = sigs.k8s.io/kwok/cmd/kwok ] && name=kwok
-    if [ -x "$out/$name" ]; then continue; fi
-    echo "testbin: building $name into $out (a cold build takes minutes)" >&2
-    (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$out/$name.tmp" "$pkg")
-    mv "$out/$name.tmp" "$out/$name"
-  done
-}
-
 pinned() { # go.mod, module path -> the version it requires
   awk -v m="$2" '{for (i = 1; i < NF; i++) if ($i == m) {print $(i+1); exit}}' "$1"
 }
+
+binary_name() { # package path -> the binary it builds
+  case "$1" in
+    go.etcd.io/etcd/server/v3) echo etcd ;;
+    *) echo "${1##*/}" ;;
+  esac
+}
+
+# Each planned build: "<module dir>|<out dir>|<ldflags>|<cgo>|<minutes cold>|<build tags>|<package>...".
+# The minutes are measured cold on a 2-core machine (go builds of this project's pins).
+plan=()
+plan_build() { plan+=("$*"); }
+
+missing() { # out dir, packages... -> the packages whose binary is not built yet
+  local out=$1; shift
+  for pkg in "$@"; do [ -x "$out/$(binary_name "$pkg")" ] || echo "$pkg"; done
+}
+
+elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# build_all runs every planned build that has something missing: one `go build` per module,
+# so that its packages compile and link in parallel.
+build_all() {
+  local todo=() minutes=0 names=()
+  for entry in "${plan[@]}"; do
+    IFS='|' read -r dir out ldflags cgo mins tags pkgs <<<"$entry"
+    # shellcheck disable=SC2086 # pkgs is a list
+    local need; need=$(missing "$out" $pkgs)
+    [ -z "$need" ] && continue
+    todo+=("$dir|$out|$ldflags|$cgo|$mins|$tags|$(echo $need)")
+    minutes=$((minutes + mins))
+    for p in $need; do names+=("$(binary_name "$p")"); done
+  done
+  [ ${#todo[@]} -eq 0 ] && return 0
+  if $cached_only; then
+    echo "testbin: not built: ${names[*]}" >&2
+    exit 1
+  fi
+  mkdir -p "$cache"
+  local log="$cache/build-$what.log"
+  : >"$log"
+  echo "testbin: building ${names[*]} (about $minutes min on a cold 2-core machine, less with a warm Go cache); go's output: $log" >&2
+  for entry in "${todo[@]}"; do
+    IFS='|' read -r dir out ldflags cgo mins tags pkgs <<<"$entry"
+    local t0=$SECONDS bins=()
+    for p in $pkgs; do bins+=("$(binary_name "$p")"); done
+    echo "testbin:   ${bins[*]}: building (from $(basename "$dir") module)" >&2
+    mkdir -p "$out"
+    local tmp; tmp=$(mktemp -d "$out/.build.XXXXXX")
+    # shellcheck disable=SC2086 # pkgs is a list
+    if ! (cd "$dir" && CGO_ENABLED=$cgo go build -trimpath -tags "$tags" -ldflags "-s -w $ldflags" -o "$tmp/" $pkgs) >>"$log" 2>&1; then
+      rm -rf "$tmp"
+      echo "testbin:   ${bins[*]}: build failed; see $log" >&2
+      tail -20 "$log" >&2
+      exit 1
+    fi
+    for b in "${bins[@]}"; do mv "$tmp/$b" "$out/$b"; done
+    rm -rf "$tmp"
+    echo "testbin:   ${bins[*]}: built in $(elapsed $((SECONDS - t0))) (total $(elapsed $((SECONDS - started))))" >&2
+  done
+}
+
 kube_version=$(pinned "$root/hack/tools/kube/go.mod" k8s.io/kubernetes)
 etcd_version=$(pinned "$root/hack/tools/etcd/go.mod" go.etcd.io/etcd/server/v3)
 kube_minor=$(echo "$kube_version" | cut -d. -f2)
@@ -53,35 +111,46 @@ kwok_out="$cache/kwok-$(key "$root/hack/tools/kwok" "$kwok_version")"
 etcd_out="$cache/etcd-$(key "$root/hack/tools/etcd" "$etcd_version")"
 bin="$cache/bin-$what-$(key "$root/hack/tools/kube" "$kube_version")-etcd-$etcd_version"
 
-kube_pkgs=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
+kube_pkgs="k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl"
 case "$what" in
   envtest) ;;
-  cluster) kube_pkgs+=(k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler) ;;
-  istio)
-    istio_version=$(pinned "$root/hack/tools/istio/go.mod" istio.io/istio)
-    istio_out="$cache/istio-$(key "$root/hack/tools/istio" "$istio_version")"
-    build "$root/hack/tools/istio" "$istio_out" "" \
-      istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/istioctl/cmd/istioctl
-    echo "$istio_out"
+  cluster) kube_pkgs+=" k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler" ;;
+  istio|olm)
+    if [ "$what" = istio ]; then
+      module=istio.io/istio
+      pkgs="istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/istioctl/cmd/istioctl"
+      cgo=0 mins=9 tags=""
+    else
+      module=github.com/operator-framework/operator-lifecycle-manager
+      pkgs="github.com/operator-framework/operator-lifecycle-manager/cmd/olm github.com/operator-framework/operator-lifecycle-manager/cmd/catalog github.com/operator-framework/operator-registry/cmd/opm"
+      # opm's sqlite needs cgo; its tags are operator-registry's own (pure-Go OpenPGP, no gpgme).
+      cgo=1 mins=5 tags=json1,containers_image_openpgp
+    fi
+    version=$(pinned "$root/hack/tools/$what/go.mod" "$module")
+    out="$cache/$what-$(key "$root/hack/tools/$what" "$version")"
+    plan_build "$root/hack/tools/$what|$out||$cgo|$mins|$tags|$pkgs"
+    build_all
+    echo "$out"
     exit 0
     ;;
-  *) echo "usage: $0 [envtest|cluster|istio]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--cached] [envtest|cluster|istio|olm]" >&2; exit 2 ;;
 esac
 
-build "$root/hack/tools/etcd" "$etcd_out" "" go.etcd.io/etcd/server/v3
-build "$root/hack/tools/kube" "$kube_out" "$kube_ldflags" "${kube_pkgs[@]}"
+plan_build "$root/hack/tools/etcd|$etcd_out||0|1||go.etcd.io/etcd/server/v3"
+kube_mins=6
+[ "$what" = cluster ] && kube_mins=9
+plan_build "$root/hack/tools/kube|$kube_out|$kube_ldflags|0|$kube_mins||$kube_pkgs"
 outs=("$etcd_out" "$kube_out")
 if [ "$what" = cluster ]; then
-  build "$root/hack/tools/kwok" "$kwok_out" "-X sigs.k8s.io/kwok/pkg/consts.Version=${kwok_version#v}" \
-    sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+  plan_build "$root/hack/tools/kwok|$kwok_out|-X sigs.k8s.io/kwok/pkg/consts.Version=${kwok_version#v}|0|2||sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl"
   outs+=("$kwok_out")
 fi
+build_all
 
 # One directory with every binary, as envtest's KUBEBUILDER_ASSETS expects.
 mkdir -p "$bin"
 for dir in "${outs[@]}"; do
   for f in "$dir"/*; do
-    case "$f" in *.tmp) continue ;; esac
     ln -sfn "$f" "$bin/$(basename "$f")"
   done
 done
