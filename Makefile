@@ -92,31 +92,25 @@ cluster-up: ## Start the local kwok cluster (KUBECONFIG: hack/cluster.sh kubecon
 	@if [ "$(MESH)" = istio ]; then hack/istio.sh up; fi
 
 .PHONY: cluster-down
-cluster-down: ## Remove the local kwok cluster (and istiod, if it runs).
+cluster-down: ## Remove the local kwok cluster (and istiod and OLM, if they run); builds nothing.
+	@hack/olm.sh down
 	@hack/istio.sh down
 	@hack/cluster.sh down
 
-E2E_CLUSTER = CLUSTER_NAME=portico-e2e
+# Each e2e suite runs on a fresh local cluster of its own and removes it after (hack/e2e.sh);
+# KEEP_CLUSTER=1 keeps it for inspection.
 
 .PHONY: test-e2e
-test-e2e: ## End-to-end tests: the operator binary against a local cluster of their own.
-	$(E2E_CLUSTER) hack/cluster.sh up
-	KUBECONFIG="$$($(E2E_CLUSTER) hack/cluster.sh kubeconfig)" PORTICO_BIN_DIR="$$(hack/testbin.sh cluster)" \
-		go test ./test/e2e -count=1 -timeout 20m $(TESTFLAGS)
-
-ISTIO_CLUSTER = CLUSTER_NAME=portico-istio
+test-e2e: $(KUSTOMIZE) ## End-to-end tests: the operator binary, as its ServiceAccount, against a local cluster of their own.
+	hack/e2e.sh plain
 
 .PHONY: test-e2e-istio
-test-e2e-istio: ## End-to-end tests against real istiod, on a fresh local cluster of their own.
-	hack/testbin.sh istio >/dev/null
-	$(ISTIO_CLUSTER) hack/istio.sh down
-	$(ISTIO_CLUSTER) hack/cluster.sh down
-	$(ISTIO_CLUSTER) hack/cluster.sh up
-	$(ISTIO_CLUSTER) KUBECONFIG="$$($(ISTIO_CLUSTER) hack/cluster.sh kubeconfig)" PORTICO_BIN_DIR="$$(hack/testbin.sh cluster)" \
-		go test ./test/e2e/istio -count=1 -timeout 20m -v $(TESTFLAGS) 2>&1 | \
-		grep -Ev '^(=== (RUN|PAUSE|CONT)|\{"level")' ; exit $${PIPESTATUS[0]}
-	$(ISTIO_CLUSTER) hack/istio.sh down
-	$(ISTIO_CLUSTER) hack/cluster.sh down
+test-e2e-istio: $(KUSTOMIZE) ## End-to-end tests against real istiod, on a fresh local cluster of their own.
+	hack/e2e.sh istio
+
+.PHONY: test-e2e-olm
+test-e2e-olm: $(KUSTOMIZE) ## Real OLM installs Portico from a catalog of its bundle, in all four install modes, and upgrades it.
+	hack/e2e.sh olm
 
 ##@ Performance
 

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/test/e2e/harness"
 )
 
 func TestReadyWithPrinterColumns(t *testing.T) {
@@ -217,7 +218,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 
 	ns := env.NewNamespace(t, nil)
 	const lease = 6 * time.Second
-	args := []string{"--leader-elect", "--leader-election-namespace=" + ns,
+	args := []string{"--leader-elect", "--leader-election-namespace=" + harness.OperatorNamespace,
 		"--leader-election-lease-duration=" + lease.String(), "--leader-election-renew-deadline=4s", "--leader-election-retry-period=1s"}
 	a, b := startOperator("leader-a", args...), startOperator("leader-b", args...)
 	t.Cleanup(a.Stop)

@@ -37,6 +37,7 @@ func run(m *testing.M) int {
 	// Tests restart the shared operator: stop whichever instance runs last.
 	defer func() { shared.Stop() }()
 	code := m.Run()
+	code = env.RBACVerdict(code, "config/rbac")
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "operator logs are under %s\n", env.WorkDir)
 	}

@@ -43,6 +43,7 @@ func run(m *testing.M) int {
 	defer operator.Stop()
 	defer istio("down")
 	code := m.Run()
+	code = env.RBACVerdict(code, "config/rbac")
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "operator and istiod logs are under %s and .cluster/clusters/%s/istio\n", env.WorkDir, os.Getenv("CLUSTER_NAME"))
 	}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Real Operator Lifecycle Manager (v0) on the local cluster: OLM's olm and catalog operators,
+# built from source by hack/testbin.sh olm, run as host processes next to kwok's control plane,
+# with OLM's CRDs from operator-framework/api. kwok's pods run nothing, so OLM's own
+# Deployments are not needed; catalogs are served by `opm serve` on the host and reached
+# through a CatalogSource's spec.address (no registry pod).
+#
+#   hack/olm.sh up | down | status     (CLUSTER_NAME as for hack/cluster.sh)
+#
+# OLM runs in namespace olm; operators install into namespaces of their own.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+workdir=${PORTICO_CLUSTER_DIR:-$root/.cluster}
+name=${CLUSTER_NAME:-portico}
+kubeconfig="$workdir/clusters/$name/kubeconfig.yaml"
+state="$workdir/clusters/$name/olm"
+namespace=olm
+
+running() { [ -f "$state/$1.pid" ] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
+
+stop() {
+  local what=$1
+  if running "$what"; then
+    kill "$(cat "$state/$what.pid")"
+    for _ in $(seq 1 50); do running "$what" || break; sleep 0.1; done
+    running "$what" && kill -9 "$(cat "$state/$what.pid")" || true
+  fi
+  rm -f "$state/$what.pid"
+}
+
+up() {
+  local bin olm_bin crds
+  bin=$("$root/hack/testbin.sh" cluster)
+  olm_bin=$("$root/hack/testbin.sh" olm)
+  kubectl() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
+  mkdir -p "$state"
+  crds=$(cd "$root/hack/tools/olm" && go list -m -f '{{.Dir}}' github.com/operator-framework/api)/crds
+  kubectl apply --server-side --force-conflicts -f "$crds" >/dev/null
+  local tries=0
+  until kubectl wait --for=condition=Established -f "$crds" --timeout=2s >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 30 ] || { echo "OLM's CRDs are not established after a minute" >&2; exit 1; }
+    sleep 1
+  done
+  kubectl create namespace "$namespace" --dry-run=client -o yaml | kubectl apply --server-side -f - >/dev/null
+  # As OLM's manifests set them up: the env of its Deployments, no ClusterOperator status
+  # (there is no OpenShift cluster-version operator here), and each operator's HTTP server on
+  # a port of its own (both default to :8080).
+  if ! running olm; then
+    env OPERATOR_NAMESPACE="$namespace" OPERATOR_NAME=olm-operator KUBECONFIG="$kubeconfig" \
+      "$olm_bin/olm" --namespace "$namespace" --writeStatusName "" --writePackageServerStatusName "" \
+      >"$state/olm.log" 2>&1 &
+    echo $! >"$state/olm.pid"
+  fi
+  if ! running catalog; then
+    # catalog's HTTP server would take :8080 too: it starts second and logs that the port is
+    # taken, which costs nothing here (no one scrapes it).
+    env OPERATOR_NAMESPACE="$namespace" KUBECONFIG="$kubeconfig" \
+      "$olm_bin/catalog" --namespace "$namespace" --writeStatusName "" --kubeconfig "$kubeconfig" \
+      >"$state/catalog.log" 2>&1 &
+    echo $! >"$state/catalog.pid"
+  fi
+  sleep 1
+  running olm || { echo "olm exited; see $state/olm.log" >&2; exit 1; }
+  running catalog || { echo "catalog exited; see $state/catalog.log" >&2; exit 1; }
+  echo "OLM is up (logs: $state/olm.log, $state/catalog.log; opm: $olm_bin/opm)"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) stop catalog; stop olm ;;
+  status) if running olm && running catalog; then echo "OLM is up"; else echo "OLM is down"; exit 1; fi ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
