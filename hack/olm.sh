@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Real Operator Lifecycle Manager (v0) on the local cluster: OLM's olm and catalog operators,
 # built from source by hack/testbin.sh olm, run as host processes next to kwok's control plane,
-# with OLM's CRDs from operator-framework/api. kwok's pods run nothing, so OLM's own
-# Deployments are not needed; catalogs are served by `opm serve` on the host and reached
+# with OLM's CRDs from operator-framework/api and OpenShift's Proxy and APIServer CRDs from
+# openshift/api (so that OLM injects a cluster proxy, as on OpenShift). kwok's pods run
+# nothing, so OLM's own Deployments are not needed; catalogs are served by `opm serve` on the host and reached
 # through a CatalogSource's spec.address (no registry pod).
 #
 #   hack/olm.sh up | down | status     (CLUSTER_NAME as for hack/cluster.sh)
@@ -41,6 +42,19 @@ up() {
   until kubectl wait --for=condition=Established -f "$crds" --timeout=2s >/dev/null 2>&1; do
     tries=$((tries + 1))
     [ "$tries" -lt 30 ] || { echo "OLM's CRDs are not established after a minute" >&2; exit 1; }
+    sleep 1
+  done
+  # OpenShift's cluster-wide configuration API (config.openshift.io), as OpenShift serves it:
+  # with it, OLM injects the cluster's Proxy into the operators it installs. Only the kinds OLM
+  # reads: Proxy, and APIServer for its own TLS settings.
+  local openshift_crds
+  openshift_crds=$(cd "$root/hack/tools/olm" && go list -m -f '{{.Dir}}' github.com/openshift/api)/config/v1/zz_generated.crd-manifests
+  kubectl apply --server-side --force-conflicts -f "$openshift_crds/0000_03_config-operator_01_proxies.crd.yaml" \
+    -f "$openshift_crds/0000_10_config-operator_01_apiservers-Default.crd.yaml" >/dev/null
+  tries=0
+  until kubectl wait --for=condition=Established crd/proxies.config.openshift.io crd/apiservers.config.openshift.io --timeout=2s >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 30 ] || { echo "OpenShift's config CRDs are not established after a minute" >&2; exit 1; }
     sleep 1
   done
   kubectl create namespace "$namespace" --dry-run=client -o yaml | kubectl apply --server-side -f - >/dev/null

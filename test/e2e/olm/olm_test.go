@@ -20,6 +20,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	configv1 "github.com/openshift/api/config/v1"
 	operatorsv1 "github.com/operator-framework/api/pkg/operators/v1"
 	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
 	operatorsv2 "github.com/operator-framework/api/pkg/operators/v2"
@@ -62,7 +63,7 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 func run(m *testing.M) int {
 	var err error
 	if env, err = harness.Connect("../../..", "e2e-olm",
-		operatorsv1alpha1.AddToScheme, operatorsv1.AddToScheme, operatorsv2.AddToScheme); err != nil {
+		operatorsv1alpha1.AddToScheme, operatorsv1.AddToScheme, operatorsv2.AddToScheme, configv1.Install); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -447,4 +448,38 @@ func TestOtherInstallModes(t *testing.T) {
 			uninstall(t, mode.namespace)
 		})
 	}
+}
+
+// TestClusterProxyReachesGateways sets OpenShift's cluster Proxy: OLM injects it into the
+// operator's Deployment (the CSV claims proxy-aware), and Portico passes it on to the gateway
+// pods.
+func TestClusterProxyReachesGateways(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	want := []corev1.EnvVar{
+		{Name: "HTTP_PROXY", Value: "http://proxy.example.com:3128"},
+		{Name: "HTTPS_PROXY", Value: "http://proxy.example.com:3129"},
+		{Name: "NO_PROXY", Value: ".cluster.local,.svc,10.0.0.0/8"},
+	}
+	proxy := &configv1.Proxy{ObjectMeta: metav1.ObjectMeta{Name: "cluster"},
+		Spec: configv1.ProxySpec{HTTPProxy: want[0].Value, HTTPSProxy: want[1].Value, NoProxy: want[2].Value}}
+	g.Expect(env.K8s.Create(ctx, proxy)).To(Succeed())
+	defer func() { _ = env.K8s.Delete(ctx, proxy) }()
+	// OpenShift's network operator publishes the proxy in the status; OLM reads it there.
+	proxy.Status = configv1.ProxyStatus{HTTPProxy: want[0].Value, HTTPSProxy: want[1].Value, NoProxy: want[2].Value}
+	g.Expect(env.K8s.Status().Update(ctx, proxy)).To(Succeed())
+
+	const ns = "portico-proxy"
+	install(t, ns, []string{ns}, currentCSV)
+	deployment := &appsv1.Deployment{}
+	g.Expect(env.K8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "portico-controller-manager"}, deployment)).To(Succeed())
+	g.Expect(deployment.Spec.Template.Spec.Containers[0].Env).To(ContainElements(want), "OLM did not inject the cluster proxy")
+
+	gwd := gatewayIn(t, ns, "edge")
+	env.WaitReady(t, gwd)
+	gateway := &appsv1.Deployment{}
+	g.Expect(env.K8s.Get(ctx, client.ObjectKeyFromObject(gwd), gateway)).To(Succeed())
+	g.Expect(gateway.Spec.Template.Spec.Containers[0].Env).To(ContainElements(want), "the gateway pods did not get the cluster proxy")
+	g.Expect(env.K8s.Delete(ctx, gwd)).To(Succeed())
+	uninstall(t, ns)
 }
