@@ -61,6 +61,10 @@ type GatewayDeploymentReconciler struct {
 	Routes *capability.Capability
 	// KonnectHTTP is the HTTP client for Konnect's API; nil means Go's default transport.
 	KonnectHTTP *http.Client
+	// KonnectTimings: zero fields take DefaultKonnectTimings.
+	KonnectTimings KonnectTimings
+	// StatusFold spaces intermediate status writes; zero takes DefaultStatusFold.
+	StatusFold time.Duration
 	// DeploymentSpecs holds the cached Deployments' specs, which the cache keeps out: the one
 	// given to CacheOptions.
 	DeploymentSpecs *DeploymentSpecs
@@ -194,10 +198,10 @@ func (r *GatewayDeploymentReconciler) observePods(ctx context.Context, gwd *gate
 	return pods.Items, nil
 }
 
-// statusFold is the least time between two status writes of a gateway on its way somewhere
-// (a new one starting, a rollout under way): progress in between is folded into the next
-// write. Ready and problems are written at once, and nothing waits longer than this.
-const statusFold = 5 * time.Second
+// DefaultStatusFold is the least time between two status writes of a gateway on its way
+// somewhere (a new one starting, a rollout under way): progress in between is folded into the
+// next write. Ready and problems are written at once, and nothing waits longer than this.
+const DefaultStatusFold = 5 * time.Second
 
 // patchStatus writes the assessed status, and only when it differs from the stored one. When
 // it holds back an intermediate status, it says how soon to reconcile again to write it.
@@ -214,9 +218,9 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 		// time starts its fold now, so that one that is Ready soon gets one write, not three.
 		last, seen := r.statusWrites.LoadOrStore(key, time.Now())
 		if !seen {
-			return statusFold, nil
+			return r.statusFold(), nil
 		}
-		if wait := statusFold - time.Since(last.(time.Time)); wait > 0 {
+		if wait := r.statusFold() - time.Since(last.(time.Time)); wait > 0 {
 			return wait, nil
 		}
 	}
@@ -227,6 +231,13 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 	}
 	r.statusWrites.Store(key, time.Now())
 	return 0, nil
+}
+
+func (r *GatewayDeploymentReconciler) statusFold() time.Duration {
+	if r.StatusFold > 0 {
+		return r.StatusFold
+	}
+	return DefaultStatusFold
 }
 
 // gatewayOfChild maps a child to the GatewayDeployment that controls it, from its owner
@@ -336,7 +347,8 @@ var podNews = newsOn(func(old, cur *corev1.Pod) bool {
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
 	r.cache, r.scheme, r.mapper = mgr.GetCache(), mgr.GetScheme(), mgr.GetRESTMapper()
-	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now), byID: map[types.UID]*konnectMemory{}}
+	timings := r.KonnectTimings.orDefaults()
+	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now, timings.RegionHold), timings: timings, byID: map[types.UID]*konnectMemory{}}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {
 		return err
 	}

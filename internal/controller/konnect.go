@@ -41,11 +41,6 @@ const (
 	defaultCertificateDuration = 90 * 24 * time.Hour
 	defaultRenewBefore         = 30 * 24 * time.Hour
 	defaultPollInterval        = time.Minute
-	// catchUpGap spaces the extra polls made while new pods are expected to check in.
-	catchUpGap = 5 * time.Second
-	// Failed calls are retried after retryBase, doubling up to retryMax.
-	retryBase = 5 * time.Second
-	retryMax  = 5 * time.Minute
 	// unpinDeadline bounds how long a deleted gateway waits for Konnect to unpin its
 	// certificates; after that it goes, with a warning event that names them.
 	unpinDeadline = 15 * time.Minute
@@ -92,9 +87,10 @@ func problemFrom(err error, what string) *konnectProblem {
 // konnectTracker is what Portico remembers between reconciles that it need not store: the
 // last poll of each gateway's nodes and the retry backoff. Losing it costs one poll.
 type konnectTracker struct {
-	gate *konnect.Gate
-	mu   sync.Mutex
-	byID map[types.UID]*konnectMemory
+	gate    *konnect.Gate
+	timings KonnectTimings
+	mu      sync.Mutex
+	byID    map[types.UID]*konnectMemory
 }
 
 type konnectMemory struct {
@@ -131,12 +127,41 @@ func (t *konnectTracker) forget(uid types.UID) {
 	delete(t.byID, uid)
 }
 
-func backoff(failures int) time.Duration {
-	d := retryBase
-	for i := 1; i < failures && d < retryMax; i++ {
+// KonnectTimings are the waits of Konnect registrations and polls. Zero fields take the
+// defaults (DefaultKonnectTimings); tests shorten them rather than wait them out.
+type KonnectTimings struct {
+	// Failed calls are retried after RetryBase, doubling up to RetryMax.
+	RetryBase, RetryMax time.Duration
+	// CatchUpGap spaces the extra polls made while new pods are expected to check in.
+	CatchUpGap time.Duration
+	// RegionHold is how long a region whose call failed (5xx, timeout) is left alone.
+	RegionHold time.Duration
+}
+
+// DefaultKonnectTimings are the timings the operator runs with.
+func DefaultKonnectTimings() KonnectTimings {
+	return KonnectTimings{RetryBase: 5 * time.Second, RetryMax: 5 * time.Minute, CatchUpGap: 5 * time.Second,
+		RegionHold: konnect.DefaultUnavailableHold}
+}
+
+// orDefaults fills the zero fields from DefaultKonnectTimings.
+func (t KonnectTimings) orDefaults() KonnectTimings {
+	d := DefaultKonnectTimings()
+	for _, f := range []struct{ v, def *time.Duration }{{&t.RetryBase, &d.RetryBase}, {&t.RetryMax, &d.RetryMax},
+		{&t.CatchUpGap, &d.CatchUpGap}, {&t.RegionHold, &d.RegionHold}} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	return t
+}
+
+func (t KonnectTimings) backoff(failures int) time.Duration {
+	d := t.RetryBase
+	for i := 1; i < failures && d < t.RetryMax; i++ {
 		d *= 2
 	}
-	return min(d, retryMax)
+	return min(d, t.RetryMax)
 }
 
 // konnectRun carries one reconcile's Konnect work from before the render to after the apply.
@@ -152,6 +177,7 @@ type konnectRun struct {
 	render  *render.Konnect
 	obs     status.KonnectObserved
 	requeue time.Duration
+	timings KonnectTimings
 }
 
 func (run *konnectRun) requeueAfter(d time.Duration) { run.requeue = soonest(run.requeue, d) }
@@ -160,7 +186,7 @@ func (run *konnectRun) requeueAfter(d time.Duration) { run.requeue = soonest(run
 func (run *konnectRun) fail(p *konnectProblem, now time.Time) {
 	run.obs.Reason, run.obs.Message = p.reason, p.message
 	run.mem.failures++
-	wait := max(backoff(run.mem.failures), p.retryAfter)
+	wait := max(run.timings.backoff(run.mem.failures), p.retryAfter)
 	run.requeueAfter(wait)
 	if p.fromKonnect {
 		run.mem.held, run.mem.heldInputs, run.mem.retryAt = p, run.inputs, now.Add(wait)
@@ -174,7 +200,7 @@ type heldProblem struct{ *konnectProblem }
 // token, control plane, certificate, pin. Konnect's failures become the condition's reason;
 // only the Kubernetes API's are returned.
 func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (*konnectRun, error) {
-	run := &konnectRun{spec: gwd.Spec.Konnect}
+	run := &konnectRun{spec: gwd.Spec.Konnect, timings: r.konnect.timings}
 	if err := r.readRegistration(ctx, gwd, run); err != nil {
 		return nil, err
 	}
@@ -558,7 +584,7 @@ func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewa
 		interval = run.spec.PollInterval.Duration
 	}
 	awaiting := status.AwaitingCheckIn(mem.nodes, pods, now)
-	due := !now.Before(mem.nextPoll) || (awaiting && now.Sub(mem.attemptAt) >= catchUpGap)
+	due := !now.Before(mem.nextPoll) || (awaiting && now.Sub(mem.attemptAt) >= run.timings.CatchUpGap)
 	if due {
 		mem.attemptAt = now
 		nodes, err := run.client.Nodes(ctx, run.reg.ControlPlaneID)
@@ -566,7 +592,7 @@ func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewa
 			p := problemFrom(err, "control plane "+run.reg.ControlPlaneID+" (listing its data planes)")
 			mem.pollFailures++
 			mem.pollReason, mem.pollMessage = p.reason, p.message
-			mem.nextPoll = now.Add(max(backoff(mem.pollFailures), p.retryAfter))
+			mem.nextPoll = now.Add(max(run.timings.backoff(mem.pollFailures), p.retryAfter))
 		} else {
 			mem.pollFailures, mem.pollReason, mem.pollMessage = 0, "", ""
 			mem.nodes = make(map[string]time.Time, len(nodes))
@@ -578,7 +604,7 @@ func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewa
 	}
 	run.requeueAfter(mem.nextPoll.Sub(now))
 	if status.AwaitingCheckIn(mem.nodes, pods, now) {
-		run.requeueAfter(catchUpGap)
+		run.requeueAfter(run.timings.CatchUpGap)
 	}
 	run.obs.Nodes, run.obs.PolledAt = mem.nodes, mem.polledAt
 	run.obs.PollReason, run.obs.PollMessage = mem.pollReason, mem.pollMessage
@@ -657,7 +683,7 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 	if !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
 		return 0, nil
 	}
-	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.konnect.memory(gwd.UID)}
+	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.konnect.memory(gwd.UID), timings: r.konnect.timings}
 	if err := r.readRegistration(ctx, gwd, run); err != nil {
 		return 0, err
 	}

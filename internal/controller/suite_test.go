@@ -187,13 +187,16 @@ func runSuite(m *testing.M) int {
 	reconciler = &GatewayDeploymentReconciler{
 		DeploymentSpecs: deploymentSpecs,
 		KonnectHTTP:     konnectHTTP,
-		Client:          mgr.GetClient(),
-		APIReader:       mgr.GetAPIReader(),
-		Recorder:        mgr.GetEventRecorder("portico"),
-		Clock:           testClock,
-		DefaultImage:    testImage,
-		Mesh:            mesh.NewCapability(),
-		Routes:          openshift.NewCapability(),
+		// A fifth of the operator's waits: the tests check what is waited for, not how long.
+		KonnectTimings: KonnectTimings{RetryBase: time.Second, RetryMax: time.Minute, CatchUpGap: time.Second, RegionHold: time.Second},
+		StatusFold:     time.Second,
+		Client:         mgr.GetClient(),
+		APIReader:      mgr.GetAPIReader(),
+		Recorder:       mgr.GetEventRecorder("portico"),
+		Clock:          testClock,
+		DefaultImage:   testImage,
+		Mesh:           mesh.NewCapability(),
+		Routes:         openshift.NewCapability(),
 	}
 	if err := reconciler.SetupWithManager(mgr, 4); err != nil {
 		fmt.Fprintf(os.Stderr, "setting up the controller: %v\n", err)

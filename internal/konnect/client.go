@@ -90,15 +90,17 @@ type Gate struct {
 	mu    sync.Mutex
 	until map[string]time.Time
 	now   func() time.Time
+	hold  time.Duration
 }
 
-// NewGate returns a gate reading the time from now.
-func NewGate(now func() time.Time) *Gate {
-	return &Gate{until: map[string]time.Time{}, now: now}
+// NewGate returns a gate reading the time from now, which leaves a region that failed (5xx,
+// timeout) alone for hold.
+func NewGate(now func() time.Time, hold time.Duration) *Gate {
+	return &Gate{until: map[string]time.Time{}, now: now, hold: hold}
 }
 
-// unavailableHold is how long a region that failed (5xx, timeout) is left alone.
-const unavailableHold = 5 * time.Second
+// DefaultUnavailableHold is how long a region that failed is left alone by default.
+const DefaultUnavailableHold = 5 * time.Second
 
 func (g *Gate) check(server string) error {
 	if g == nil {
@@ -121,7 +123,7 @@ func (g *Gate) record(server string, err error) {
 	case errors.As(err, &retry):
 		hold = retry.RetryAfter
 	case errors.Is(err, ErrUnavailable):
-		hold = unavailableHold
+		hold = g.hold
 	default:
 		return
 	}

@@ -123,7 +123,7 @@ func TestGateHoldsCallsToAFailingRegion(t *testing.T) {
 	ctx := context.Background()
 	s := server(t)
 	now := time.Now()
-	gate := konnect.NewGate(func() time.Time { return now })
+	gate := konnect.NewGate(func() time.Time { return now }, konnect.DefaultUnavailableHold)
 	first := konnect.NewClient(s.URL, token, s.Client(), gate)
 	other := konnect.NewClient(s.URL, token, s.Client(), gate)
 
