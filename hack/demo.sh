@@ -57,6 +57,17 @@ export KUBECONFIG
 KUBECONFIG=$(hack/cluster.sh kubeconfig)
 kubectl() { "$bin/kubectl" "$@"; }
 
+# The operator and the Konnect stand-in build in one go build, in the background while the
+# cluster starts; the steps that run them wait for it.
+build_log=$state/build.log
+rm -rf "$state/bin"
+(go build -o "$state/bin/" ./cmd ./hack/konnect-server >"$build_log" 2>&1 && mv "$state/bin/cmd" "$state/bin/manager") &
+build_pid=$!
+built() {
+  wait "$build_pid" 2>/dev/null || { [ -x "$state/bin/manager" ] && [ -x "$state/bin/konnect-server" ]; } ||
+    { echo "building the operator failed; see $build_log"; return 1; }
+}
+
 run "Starting the local cluster" "$log" hack/cluster.sh up
 if [ "${MESH:-}" = istio ]; then
   step=$((step + 1))
@@ -68,9 +79,9 @@ run "Installing the GatewayDeployment CRD" "$log" make --no-print-directory inst
 
 start_konnect() {
   stop_pid "$konnect_pidfile"
-  go build -o "$state/konnect-server" ./hack/konnect-server
+  built
   rm -f "$konnect_ca"
-  nohup "$state/konnect-server" --token kpat_demo-not-a-real-token --control-plane-name demo \
+  nohup "$state/bin/konnect-server" --token kpat_demo-not-a-real-token --control-plane-name demo \
     --ca-out "$konnect_ca" --kubeconfig "$KUBECONFIG" >"$konnect_log" 2>&1 &
   echo $! >"$konnect_pidfile"
   for _ in $(seq 1 50); do
@@ -84,10 +95,10 @@ run "Starting a local Konnect stand-in (log: $konnect_log)" "$log" start_konnect
 
 start_operator() {
   stop_pid "$pidfile"
-  go build -o "$state/manager" ./cmd
+  built
   # The operator keeps running after the demo, so you can try things; `make demo-down` stops it.
   # It trusts the Konnect stand-in's certificate (and only that: SSL_CERT_FILE replaces the roots).
-  SSL_CERT_FILE=$konnect_ca nohup "$state/manager" --health-probe-bind-address=127.0.0.1:18081 >"$operator_log" 2>&1 &
+  SSL_CERT_FILE=$konnect_ca nohup "$state/bin/manager" --health-probe-bind-address=127.0.0.1:18081 >"$operator_log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 50); do
     curl -fsS http://127.0.0.1:18081/readyz >/dev/null 2>&1 && return 0
@@ -97,7 +108,7 @@ start_operator() {
   echo "the operator did not become ready; see $operator_log"
   return 1
 }
-run "Building and starting the operator (log: $operator_log)" "$log" start_operator
+run "Starting the operator (log: $operator_log)" "$log" start_operator
 run "Applying the sample GatewayDeployment ($sample)" "$log" kubectl apply -f "$sample"
 run "Waiting for gwd/edge to be Ready" "$log" kubectl wait --for=condition=Ready gwd/edge --timeout=120s
 run "Registering gwd/hybrid with the Konnect stand-in (hack/konnect-server/demo-gateway.yaml)" "$log" \

@@ -156,6 +156,18 @@ func TestPermissionsFollowScope(t *testing.T) {
 	}
 	check(strategy.Permissions, true)
 	check(strategy.ClusterPermissions, false)
+	// OpenShift checks routes/custom-host on create and again when a Route's host changes.
+	customHost := false
+	for _, p := range strategy.Permissions {
+		for _, rule := range p.Rules {
+			if slices.Contains(rule.Resources, "routes/custom-host") {
+				customHost = slices.Contains(rule.Verbs, "create") && slices.Contains(rule.Verbs, "update")
+			}
+		}
+	}
+	if !customHost {
+		t.Error("routes/custom-host needs create and update")
+	}
 }
 
 func TestSplitByScope(t *testing.T) {
