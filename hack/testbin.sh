@@ -53,6 +53,12 @@ missing() { # out dir, packages... -> the packages whose binary is not built yet
   for pkg in "$@"; do [ -x "$out/$(binary_name "$pkg")" ] || echo "$pkg"; done
 }
 
+go_name() { # package path -> the name go build gives its binary (a /vN suffix is skipped)
+  local last=${1##*/}
+  if [[ $last =~ ^v[0-9]+$ ]]; then last=${1%/*}; last=${last##*/}; fi
+  echo "$last"
+}
+
 elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # build_all runs every planned build that has something missing: one `go build` per module,
@@ -79,8 +85,8 @@ build_all() {
   echo "testbin: building ${names[*]} (about $minutes min on a cold 2-core machine, less with a warm Go cache); go's output: $log" >&2
   for entry in "${todo[@]}"; do
     IFS='|' read -r dir out ldflags cgo mins tags pkgs <<<"$entry"
-    local t0=$SECONDS bins=()
-    for p in $pkgs; do bins+=("$(binary_name "$p")"); done
+    local t0=$SECONDS bins=() built=()
+    for p in $pkgs; do bins+=("$(binary_name "$p")"); built+=("$(go_name "$p")"); done
     echo "testbin:   ${bins[*]}: building (from $(basename "$dir") module)" >&2
     mkdir -p "$out"
     local tmp; tmp=$(mktemp -d "$out/.build.XXXXXX")
@@ -91,7 +97,7 @@ build_all() {
       tail -20 "$log" >&2
       exit 1
     fi
-    for b in "${bins[@]}"; do mv "$tmp/$b" "$out/$b"; done
+    for i in "${!bins[@]}"; do mv "$tmp/${built[$i]}" "$out/${bins[$i]}"; done
     rm -rf "$tmp"
     echo "testbin:   ${bins[*]}: built in $(elapsed $((SECONDS - t0))) (total $(elapsed $((SECONDS - started))))" >&2
   done
@@ -119,7 +125,7 @@ case "$what" in
     if [ "$what" = istio ]; then
       module=istio.io/istio
       pkgs="istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/istioctl/cmd/istioctl"
-      cgo=0 mins=9 tags=""
+      cgo=0 mins=6 tags=""
     else
       module=github.com/operator-framework/operator-lifecycle-manager
       pkgs="github.com/operator-framework/operator-lifecycle-manager/cmd/olm github.com/operator-framework/operator-lifecycle-manager/cmd/catalog github.com/operator-framework/operator-registry/cmd/opm"
