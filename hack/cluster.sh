@@ -97,8 +97,10 @@ case "${1:-}" in
   up) up ;;
   down)
     delete_cluster
-    # The last cluster gone: remove the work dir too.
-    rmdir "$KWOK_WORKDIR/clusters" 2>/dev/null && rm -rf "$KWOK_WORKDIR" || true
+    # The cluster's own state (istiod's and OLM's too, stopped before); the suites' operator
+    # logs beside it stay, for reading a failure.
+    rm -rf "${KWOK_WORKDIR:?}/clusters/$name" "$kwokctl_log" "$scratch_kubeconfig"
+    rmdir "$KWOK_WORKDIR/clusters" 2>/dev/null || true
     ;;
   kubeconfig) echo "$kubeconfig" ;;
   status) if [ -n "$bin" ] && healthy; then kubectl get nodes; else echo "cluster $name is down"; exit 1; fi ;;

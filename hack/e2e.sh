@@ -39,8 +39,10 @@ if [ "$suite" = plain ]; then
 else
   # Verbose, for the figures the suites log, without the operators' own lines.
   # shellcheck disable=SC2086
-  go test "$pkg" -count=1 -timeout 30m -v ${TESTFLAGS:-} 2>&1 | grep -Ev '^(=== (RUN|PAUSE|CONT)|\{"level")' || true
+  set +e
+  go test "$pkg" -count=1 -timeout 30m -v ${TESTFLAGS:-} 2>&1 | grep -Ev '^(=== (RUN|PAUSE|CONT)|\{"level")'
   rc=${PIPESTATUS[0]}
+  set -e
 fi
 
 if [ "${KEEP_CLUSTER:-}" = 1 ]; then

@@ -63,7 +63,8 @@ go_name() { # package path -> the name go build gives its binary (a /vN suffix i
 elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # build_all runs every planned build that has something missing: one `go build` per module,
-# so that its packages compile and link in parallel.
+# so that its packages compile and link in parallel. No debug information is generated at all
+# (-dwarf=false; -w would only strip it at link): these are tools, not code we debug.
 build_all() {
   local todo=() minutes=0 names=()
   for entry in "${plan[@]}"; do
@@ -92,7 +93,7 @@ build_all() {
     mkdir -p "$out"
     local tmp; tmp=$(mktemp -d "$out/.build.XXXXXX")
     # shellcheck disable=SC2086 # pkgs is a list
-    if ! (cd "$dir" && CGO_ENABLED=$cgo go build -trimpath -tags "$tags" -ldflags "-s -w $ldflags" -o "$tmp/" $pkgs) >>"$log" 2>&1; then
+    if ! (cd "$dir" && CGO_ENABLED=$cgo go build -trimpath -tags "$tags" -gcflags=all=-dwarf=false -ldflags "-s -w $ldflags" -o "$tmp/" $pkgs) >>"$log" 2>&1; then
       rm -rf "$tmp"
       echo "testbin:   ${bins[*]}: build failed; see $log" >&2
       tail -20 "$log" >&2
