@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -36,6 +37,22 @@ var (
 	ErrNotFound    = errors.New("not found in Konnect")
 	ErrUnavailable = errors.New("konnect is unavailable")
 )
+
+// MaxRetryAfter caps how long a 429's Retry-After holds calls back: an answer asking for a day
+// (by mistake, or from something that is not Konnect) must not park a gateway's registration.
+const MaxRetryAfter = 5 * time.Minute
+
+// ParseRetryAfter reads a Retry-After header, in seconds or as an HTTP date, into a wait of
+// at least a second and at most MaxRetryAfter; a missing or unreadable one waits a second.
+func ParseRetryAfter(header string, now time.Time) time.Duration {
+	wait := time.Second
+	if seconds, err := strconv.ParseInt(strings.TrimSpace(header), 10, 64); err == nil {
+		wait = time.Duration(min(seconds, int64(MaxRetryAfter/time.Second))) * time.Second
+	} else if at, err := http.ParseTime(header); err == nil {
+		wait = at.Sub(now)
+	}
+	return min(max(wait, time.Second), MaxRetryAfter)
+}
 
 // RetryAfterError is a 429: wait RetryAfter before calling again.
 type RetryAfterError struct{ RetryAfter time.Duration }
@@ -276,8 +293,7 @@ func (c *Client) call(ctx context.Context, method, path string, body, into any) 
 	case resp.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("%s %s: %w", method, path, ErrNotFound)
 	case resp.StatusCode == http.StatusTooManyRequests:
-		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-		return &RetryAfterError{RetryAfter: time.Duration(max(wait, 1)) * time.Second}
+		return &RetryAfterError{RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	case resp.StatusCode >= 500:
 		return fmt.Errorf("%s %s: %w (HTTP %d)", method, path, ErrUnavailable, resp.StatusCode)
 	case resp.StatusCode >= 300:

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -150,4 +151,22 @@ func TestGateHoldsCallsToAFailingRegion(t *testing.T) {
 	now = now.Add(10 * time.Second)
 	_, err = other.Nodes(ctx, cpID)
 	g.Expect(err).NotTo(HaveOccurred())
+}
+
+// Retry-After is obeyed up to a cap, in either of its forms.
+func TestRetryAfterIsCapped(t *testing.T) {
+	g := NewWithT(t)
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	for header, want := range map[string]time.Duration{
+		"7":     7 * time.Second,
+		"86400": konnect.MaxRetryAfter,
+		"0":     time.Second,
+		"":      time.Second,
+		"soon":  time.Second,
+		now.Add(90 * time.Second).Format(http.TimeFormat): 90 * time.Second,
+		now.Add(48 * time.Hour).Format(http.TimeFormat):   konnect.MaxRetryAfter,
+		now.Add(-time.Hour).Format(http.TimeFormat):       time.Second,
+	} {
+		g.Expect(konnect.ParseRetryAfter(header, now)).To(Equal(want), "Retry-After: %q", header)
+	}
 }
