@@ -13,15 +13,19 @@ package konnect
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -37,6 +41,36 @@ var (
 	ErrNotFound    = errors.New("not found in Konnect")
 	ErrUnavailable = errors.New("konnect is unavailable")
 )
+
+// transportFailure names the kind of a failed call's transport error, and nothing of its
+// text: the raw error carries host names, addresses and certificate details, and a
+// GatewayDeployment's author must not be able to use the operator as a probe of the network.
+func transportFailure(err error) string {
+	var (
+		netErr      net.Error
+		dnsErr      *net.DNSError
+		unknownCA   x509.UnknownAuthorityError
+		badHost     x509.HostnameError
+		invalidCert x509.CertificateInvalidError
+		verifyErr   *tls.CertificateVerificationError
+		recordErr   tls.RecordHeaderError
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timed out"
+	case errors.As(err, &dnsErr):
+		return "host name not found"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed"
+	case errors.As(err, &unknownCA), errors.As(err, &badHost), errors.As(err, &invalidCert),
+		errors.As(err, &verifyErr), errors.As(err, &recordErr):
+		return "TLS handshake failed"
+	default:
+		return "connection failed"
+	}
+}
 
 // MaxRetryAfter caps how long a 429's Retry-After holds calls back: an answer asking for a day
 // (by mistake, or from something that is not Konnect) must not park a gateway's registration.
@@ -283,7 +317,7 @@ func (c *Client) call(ctx context.Context, method, path string, body, into any) 
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// The error names the URL, never the token (which travels in a header).
-		return fmt.Errorf("%s %s: %w: %v", method, path, ErrUnavailable, err)
+		return fmt.Errorf("%s %s: %w: %s", method, path, ErrUnavailable, transportFailure(err))
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))

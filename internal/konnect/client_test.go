@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,34 @@ func TestRetryAfterIsCapped(t *testing.T) {
 		now.Add(-time.Hour).Format(http.TimeFormat):       time.Second,
 	} {
 		g.Expect(konnect.ParseRetryAfter(header, now)).To(Equal(want), "Retry-After: %q", header)
+	}
+}
+
+// A failed connection is named by its kind alone: no host, address or certificate detail
+// reaches the error (and so status and events).
+func TestTransportFailuresAreClassified(t *testing.T) {
+	ctx := context.Background()
+	s := server(t)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	for name, tc := range map[string]struct {
+		url  string
+		hc   *http.Client
+		want string
+	}{
+		// Nothing listens there any more.
+		"refused": {closedURL, s.Client(), "connection refused"},
+		// Go's default roots do not trust the stand-in's certificate.
+		"untrusted certificate": {s.URL, &http.Client{Timeout: 5 * time.Second}, "TLS handshake failed"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := NewWithT(t)
+			_, err := konnect.NewClient(tc.url, token, tc.hc, nil).ControlPlane(ctx, cpID)
+			g.Expect(errors.Is(err, konnect.ErrUnavailable)).To(BeTrue(), "got %v", err)
+			g.Expect(err.Error()).To(HaveSuffix(tc.want))
+			g.Expect(err.Error()).NotTo(ContainSubstring("127.0.0.1"))
+			g.Expect(err.Error()).NotTo(ContainSubstring("x509"))
+		})
 	}
 }
