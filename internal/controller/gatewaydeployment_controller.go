@@ -5,6 +5,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -234,10 +235,7 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 }
 
 func (r *GatewayDeploymentReconciler) statusFold() time.Duration {
-	if r.StatusFold > 0 {
-		return r.StatusFold
-	}
-	return DefaultStatusFold
+	return cmp.Or(r.StatusFold, DefaultStatusFold)
 }
 
 // gatewayOfChild maps a child to the GatewayDeployment that controls it, from its owner

@@ -4,6 +4,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -147,13 +148,8 @@ func DefaultKonnectTimings() KonnectTimings {
 // orDefaults fills the zero fields from DefaultKonnectTimings.
 func (t KonnectTimings) orDefaults() KonnectTimings {
 	d := DefaultKonnectTimings()
-	for _, f := range []struct{ v, def *time.Duration }{{&t.RetryBase, &d.RetryBase}, {&t.RetryMax, &d.RetryMax},
-		{&t.CatchUpGap, &d.CatchUpGap}, {&t.RegionHold, &d.RegionHold}} {
-		if *f.v == 0 {
-			*f.v = *f.def
-		}
-	}
-	return t
+	return KonnectTimings{RetryBase: cmp.Or(t.RetryBase, d.RetryBase), RetryMax: cmp.Or(t.RetryMax, d.RetryMax),
+		CatchUpGap: cmp.Or(t.CatchUpGap, d.CatchUpGap), RegionHold: cmp.Or(t.RegionHold, d.RegionHold)}
 }
 
 func (t KonnectTimings) backoff(failures int) time.Duration {

@@ -298,11 +298,6 @@ func replicaSets(g Gomega, namespace string) int {
 	return len(list.Items)
 }
 
-func gatewayIn(t *testing.T, namespace, name string) *gatewayv1alpha1.GatewayDeployment {
-	t.Helper()
-	return env.CreateGateway(t, namespace, name, nil)
-}
-
 // TestMultiNamespaceInstallAndUpgrade installs the previous version into a MultiNamespace
 // OperatorGroup, checks what OLM granted and where the operator acts, then upgrades to the
 // committed bundle across a rollout that holds the upgrade back.
@@ -343,11 +338,11 @@ func TestMultiNamespaceInstallAndUpgrade(t *testing.T) {
 	g.Expect(canI(t, ns, "list", "secrets", "")).To(BeFalse())
 	g.Expect(canI(t, ns, "create", "deployments", outside)).To(BeFalse())
 
-	edge := gatewayIn(t, "team-a", "edge")
+	edge := env.CreateGateway(t, "team-a", "edge", nil)
 	env.WaitReady(t, edge)
-	other := gatewayIn(t, "team-b", "other")
+	other := env.CreateGateway(t, "team-b", "other", nil)
 	env.WaitReady(t, other)
-	ignored := gatewayIn(t, outside, "ignored")
+	ignored := env.CreateGateway(t, outside, "ignored", nil)
 	g.Consistently(func(g Gomega) {
 		latest := env.Get(t, ignored)
 		g.Expect(latest.Status.Conditions).To(BeEmpty())
@@ -442,7 +437,7 @@ func TestOtherInstallModes(t *testing.T) {
 			}
 			g.Expect(canI(t, mode.namespace, "list", "secrets", mode.gatewayNS)).To(BeTrue())
 
-			gwd := gatewayIn(t, mode.gatewayNS, "edge")
+			gwd := env.CreateGateway(t, mode.gatewayNS, "edge", nil)
 			env.WaitReady(t, gwd)
 			g.Expect(env.K8s.Delete(ctx, gwd)).To(Succeed())
 			uninstall(t, mode.namespace)
@@ -475,7 +470,7 @@ func TestClusterProxyReachesGateways(t *testing.T) {
 	g.Expect(env.K8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "portico-controller-manager"}, deployment)).To(Succeed())
 	g.Expect(deployment.Spec.Template.Spec.Containers[0].Env).To(ContainElements(want), "OLM did not inject the cluster proxy")
 
-	gwd := gatewayIn(t, ns, "edge")
+	gwd := env.CreateGateway(t, ns, "edge", nil)
 	env.WaitReady(t, gwd)
 	gateway := &appsv1.Deployment{}
 	g.Expect(env.K8s.Get(ctx, client.ObjectKeyFromObject(gwd), gateway)).To(Succeed())
