@@ -38,8 +38,8 @@ if [ "$suite" = plain ]; then
   go test "$pkg" -count=1 -timeout 20m ${TESTFLAGS:-} || rc=$?
 else
   # Verbose, for the figures the suites log, without the operators' own lines.
-  # shellcheck disable=SC2086
   set +e
+  # shellcheck disable=SC2086
   go test "$pkg" -count=1 -timeout 30m -v ${TESTFLAGS:-} 2>&1 | grep -Ev '^(=== (RUN|PAUSE|CONT)|\{"level")'
   rc=${PIPESTATUS[0]}
   set -e

@@ -3,8 +3,8 @@
 # built from source by hack/testbin.sh olm, run as host processes next to kwok's control plane,
 # with OLM's CRDs from operator-framework/api and OpenShift's Proxy and APIServer CRDs from
 # openshift/api (so that OLM injects a cluster proxy, as on OpenShift). kwok's pods run
-# nothing, so OLM's own Deployments are not needed; catalogs are served by `opm serve` on the host and reached
-# through a CatalogSource's spec.address (no registry pod).
+# nothing, so OLM's own Deployments are not needed; catalogs are served by `opm serve` on the
+# host and reached through a CatalogSource's spec.address (no registry pod).
 #
 #   hack/olm.sh up | down | status     (CLUSTER_NAME as for hack/cluster.sh)
 #
@@ -30,37 +30,38 @@ stop() {
   rm -f "$state/$what.pid"
 }
 
+# install_crds <what> <file>...: apply the CRDs and wait until they are served. kubectl wait
+# fails outright, rather than waits, while a new CRD has no conditions yet: ask again, for
+# about a minute in all.
+install_crds() {
+  local what=$1 files=() tries=0; shift
+  for f in "$@"; do files+=(-f "$f"); done
+  kubectl apply --server-side --force-conflicts "${files[@]}" >/dev/null
+  until kubectl wait --for=condition=Established "${files[@]}" --timeout=2s >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 30 ] || { echo "$what are not established after a minute" >&2; exit 1; }
+    sleep 1
+  done
+}
+
 up() {
-  local bin olm_bin crds
+  local bin olm_bin
   bin=$("$root/hack/testbin.sh" cluster)
   olm_bin=$("$root/hack/testbin.sh" olm)
   kubectl() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
   mkdir -p "$state"
-  crds=$(cd "$root/hack/tools/olm" && go list -m -f '{{.Dir}}' github.com/operator-framework/api)/crds
-  kubectl apply --server-side --force-conflicts -f "$crds" >/dev/null
-  local tries=0
-  until kubectl wait --for=condition=Established -f "$crds" --timeout=2s >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    [ "$tries" -lt 30 ] || { echo "OLM's CRDs are not established after a minute" >&2; exit 1; }
-    sleep 1
-  done
+  local api_dir openshift_crds
+  api_dir=$(cd "$root/hack/tools/olm" && go list -m -f '{{.Dir}}' github.com/operator-framework/api)
+  install_crds "OLM's CRDs" "$api_dir/crds"/*.yaml
   # OpenShift's cluster-wide configuration API (config.openshift.io), as OpenShift serves it:
   # with it, OLM injects the cluster's Proxy into the operators it installs. Only the kinds OLM
   # reads: Proxy, and APIServer for its own TLS settings.
-  local openshift_crds
   openshift_crds=$(cd "$root/hack/tools/olm" && go list -m -f '{{.Dir}}' github.com/openshift/api)/config/v1/zz_generated.crd-manifests
-  kubectl apply --server-side --force-conflicts -f "$openshift_crds/0000_03_config-operator_01_proxies.crd.yaml" \
-    -f "$openshift_crds/0000_10_config-operator_01_apiservers-Default.crd.yaml" >/dev/null
-  tries=0
-  until kubectl wait --for=condition=Established crd/proxies.config.openshift.io crd/apiservers.config.openshift.io --timeout=2s >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    [ "$tries" -lt 30 ] || { echo "OpenShift's config CRDs are not established after a minute" >&2; exit 1; }
-    sleep 1
-  done
+  install_crds "OpenShift's config CRDs" "$openshift_crds/0000_03_config-operator_01_proxies.crd.yaml" \
+    "$openshift_crds/0000_10_config-operator_01_apiservers-Default.crd.yaml"
   kubectl create namespace "$namespace" --dry-run=client -o yaml | kubectl apply --server-side -f - >/dev/null
-  # As OLM's manifests set them up: the env of its Deployments, no ClusterOperator status
-  # (there is no OpenShift cluster-version operator here), and each operator's HTTP server on
-  # a port of its own (both default to :8080).
+  # As OLM's manifests set them up: the env of its Deployments, and no ClusterOperator status
+  # (there is no OpenShift cluster-version operator here).
   if ! running olm; then
     env OPERATOR_NAMESPACE="$namespace" OPERATOR_NAME=olm-operator KUBECONFIG="$kubeconfig" \
       "$olm_bin/olm" --namespace "$namespace" --writeStatusName "" --writePackageServerStatusName "" \
