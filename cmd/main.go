@@ -26,6 +26,7 @@ import (
 
 	"github.com/operator-framework/operator-lib/proxy"
 	"github.com/portico-dev/portico/internal/controller"
+	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/lazylog"
 	"github.com/portico-dev/portico/internal/mesh"
 	"github.com/portico-dev/portico/internal/metricsauth"
@@ -56,6 +57,7 @@ func main() {
 		enableHTTP2                bool
 		leaderElectionNamespace    string
 		watchNamespace             string
+		konnectAPIHosts            string
 		maxConcurrentReconciles    int
 		kubeAPIQPS                 float64
 		kubeAPIBurst               int
@@ -89,6 +91,8 @@ func main() {
 	flag.IntVar(&kubeAPIBurst, "kube-api-burst", 400, "Client-side burst of API requests.")
 	flag.BoolVar(&kubeAPICompression, "kube-api-compression", false,
 		"Accept gzip-compressed answers and watch streams from the API server. Off by default: next to the API server the network is fast, and compression costs CPU on both sides (Kubernetes' own controllers turn it off too).")
+	flag.StringVar(&konnectAPIHosts, "konnect-api-hosts", konnect.DefaultAPIHosts,
+		"Comma-separated hosts (or *.domain patterns) that GatewayDeployments may name as spec.konnect.serverURL: Portico sends their Konnect tokens only there. Widen it for a private Konnect endpoint.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -98,6 +102,12 @@ func main() {
 		runtime.MemProfileRate = 0
 	}
 	ctrl.SetLogger(logr.New(lazylog.New(zap.New(zap.UseFlagOptions(&opts)).GetSink())))
+
+	apiHosts, err := konnect.ParseAPIHosts(konnectAPIHosts)
+	if err != nil {
+		setupLog.Error(err, "reading --konnect-api-hosts")
+		os.Exit(1)
+	}
 
 	gatewayImage := os.Getenv("RELATED_IMAGE_GATEWAY")
 	if gatewayImage == "" {
@@ -148,6 +158,7 @@ func main() {
 		Recorder:        mgr.GetEventRecorder("portico"),
 		Clock:           clock.RealClock{},
 		DefaultImage:    gatewayImage,
+		KonnectAPIHosts: apiHosts,
 		// OLM puts the cluster proxy in the operator's env; the gateway pods get it too.
 		ProxyEnv: proxy.ReadProxyVarsFromEnv(),
 		Mesh:     mesh.NewCapability(),

@@ -109,7 +109,7 @@ start_operator() {
   built
   # The operator keeps running after the demo, so you can try things; `make demo-down` stops it.
   # It trusts the Konnect stand-in's certificate (and only that: SSL_CERT_FILE replaces the roots).
-  SSL_CERT_FILE=$konnect_ca nohup "$state/bin/manager" --health-probe-bind-address=127.0.0.1:18081 >"$operator_log" 2>&1 &
+  SSL_CERT_FILE=$konnect_ca nohup "$state/bin/manager" --health-probe-bind-address=127.0.0.1:18081 --konnect-api-hosts=127.0.0.1 >"$operator_log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 50); do
     curl -fsS http://127.0.0.1:18081/readyz >/dev/null 2>&1 && return 0

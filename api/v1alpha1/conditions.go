@@ -39,6 +39,8 @@ const (
 	ReasonReplicaFailure           = "ReplicaFailure"
 	ReasonPodsFailing              = "PodsFailing"
 	ReasonApplyFailed              = "ApplyFailed"
+	// ReasonChildConflict: an object Portico does not control has a child's name; Portico leaves it alone.
+	ReasonChildConflict = "ChildConflict"
 
 	ReasonMeshConfigured     = "MeshConfigured"
 	ReasonIstioNotInstalled  = "IstioNotInstalled"
@@ -58,6 +60,13 @@ const (
 	ReasonAPIUnavailable       = "APIUnavailable"
 	ReasonCertificateInvalid   = "CertificateInvalid"
 	ReasonUnpinFailed          = "UnpinFailed"
+	// ReasonServerNotAllowed: serverURL is not among the Konnect API hosts the operator may
+	// send tokens to (its --konnect-api-hosts flag).
+	ReasonServerNotAllowed = "ServerNotAllowed"
+	// ReasonCertificateExpired and ReasonCertificateExpiring: the client certificate the data
+	// planes use has expired, or will before it can next be renewed.
+	ReasonCertificateExpired  = "CertificateExpired"
+	ReasonCertificateExpiring = "CertificateExpiring"
 	// ReasonRegistrationSecretConflict: a Secret not the gateway's has the registration's name.
 	ReasonRegistrationSecretConflict = "RegistrationSecretConflict"
 	ReasonConnected                  = "Connected"

@@ -130,9 +130,31 @@ func applyIfChanged[O client.Object, A any](
 			changesFrom(ctx).awaitCache(wait)
 			return nil
 		}
-		action = "Create"
+		// The cache sees only labelled objects: one by that name may still exist, someone
+		// else's or Portico's own without its label. One uncached read of its metadata tells.
+		existing, err := r.existing(ctx, key, cached)
+		if err != nil {
+			return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
+		}
+		switch {
+		case existing == nil:
+			action = "Create"
+		case !metav1.IsControlledBy(existing, gwd):
+			return conflictWith(kind, existing)
+		case repair != nil:
+			// Portico's own, its label removed: read it whole to repair it.
+			if err := r.APIReader.Get(ctx, key, cached); err != nil {
+				return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
+			}
+			if err := repair(ctx, cached, desired); err != nil {
+				return fmt.Errorf("repairing %s %s: %w", kind, key.Name, err)
+			}
+		}
 	case err != nil:
 		return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
+	case !metav1.IsControlledBy(cached, gwd):
+		// Labelled as Portico's, yet not this gateway's: an orphan, a copy, another gateway's.
+		return conflictWith(kind, cached)
 	default:
 		if r.children.covered(gwd, child, seenVersion(cached, desired)) {
 			return nil
@@ -163,22 +185,8 @@ func applyIfChanged[O client.Object, A any](
 	if err := encode(); err != nil {
 		return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
 	}
-	apply := func() error {
-		reset(cached, key)
-		return r.Patch(ctx, cached, client.RawPatch(types.ApplyPatchType, body), client.FieldOwner(FieldManager), client.ForceOwnership)
-	}
-	err := apply()
-	if err != nil && action == "Create" && repair != nil && apierrors.IsInvalid(err) {
-		// Not in the cache, yet the API server has it: someone removed Portico's label, which
-		// hides it from the label-selected cache. Read it once, uncached, and repair it.
-		if getErr := r.APIReader.Get(ctx, key, cached); getErr == nil {
-			action = "Update"
-			if err = repair(ctx, cached, desired); err == nil {
-				err = apply()
-			}
-		}
-	}
-	if err != nil {
+	reset(cached, key)
+	if err := r.Patch(ctx, cached, client.RawPatch(types.ApplyPatchType, body), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		// The child is the event's related object, so failures of different children stay apart.
 		reset(cached, key)
 		r.Recorder.Eventf(gwd, cached, corev1.EventTypeWarning, "ApplyFailed", action, "%s %s failed: %v", action, kind, err)

@@ -62,10 +62,16 @@ type GatewayDeploymentReconciler struct {
 	Routes *capability.Capability
 	// KonnectHTTP is the HTTP client for Konnect's API; nil means Go's default transport.
 	KonnectHTTP *http.Client
+	// KonnectAPIHosts are the hosts Konnect tokens may be sent to; nil means
+	// konnect.DefaultAPIHosts.
+	KonnectAPIHosts konnect.APIHosts
 	// KonnectTimings: zero fields take DefaultKonnectTimings.
 	KonnectTimings KonnectTimings
 	// StatusFold spaces intermediate status writes; zero takes DefaultStatusFold.
 	StatusFold time.Duration
+	// ConflictRecheck is how often a gateway whose child's name is taken by another object
+	// looks again; zero takes DefaultConflictRecheck.
+	ConflictRecheck time.Duration
 	// DeploymentSpecs holds the cached Deployments' specs, which the cache keeps out: the one
 	// given to CacheOptions.
 	DeploymentSpecs *DeploymentSpecs
@@ -140,7 +146,15 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		requeueAfter = soonest(requeueAfter, after)
 		errs = append(errs, err)
 	}
-	obs.ApplyError = errors.Join(errs...)
+	conflicts, applyErr := takeConflicts(errors.Join(errs...))
+	obs.ApplyError = applyErr
+	for _, c := range conflicts {
+		obs.Conflicts = append(obs.Conflicts, c.Error())
+		r.Recorder.Eventf(gwd, c.object, corev1.EventTypeWarning, gatewayv1alpha1.ReasonChildConflict, "Create", "%s", c.Error())
+	}
+	if len(conflicts) > 0 {
+		requeueAfter = soonest(requeueAfter, cmp.Or(r.ConflictRecheck, DefaultConflictRecheck))
+	}
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
 	konnectErr := r.finishKonnect(ctx, gwd, konnectRun, &obs)

@@ -268,6 +268,9 @@ func (r *GatewayDeploymentReconciler) readRegistration(ctx context.Context, gwd 
 // pins it. Each step writes the registration Secret before the next calls Konnect.
 func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
 	spec, reg := run.spec, &run.reg
+	if err := r.allowServer(spec.ServerURL); err != nil {
+		return err
+	}
 	token, version, err := r.konnectToken(ctx, gwd.Namespace, spec.AuthSecretRef.Name, spec.AuthSecretRef.Key, true)
 	if err != nil {
 		return err
@@ -395,6 +398,28 @@ func (r *GatewayDeploymentReconciler) certificateInUse(ctx context.Context, gwd 
 	return run.reg.Cert
 }
 
+// allowServer refuses a serverURL whose host is not a Konnect API host the operator may send
+// tokens to, before any token is read.
+func (r *GatewayDeploymentReconciler) allowServer(serverURL string) error {
+	hosts := r.KonnectAPIHosts
+	if hosts == nil {
+		hosts = konnect.APIHosts{konnect.DefaultAPIHosts}
+	}
+	if err := hosts.Allow(serverURL); err != nil {
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonServerNotAllowed,
+			message: err.Error() + ". The operator's admin can allow other hosts with its --konnect-api-hosts flag."}
+	}
+	return nil
+}
+
+// secretProblemReason is the condition's reason for a problem with the Secret holding what.
+func secretProblemReason(what string) string {
+	if what == "token" {
+		return gatewayv1alpha1.ReasonAuthSecretNotFound
+	}
+	return gatewayv1alpha1.ReasonCertificateInvalid
+}
+
 // konnectSecret reads a Secret the user labelled for Portico. The cache holds only those;
 // one that is missing there is looked up once more around the cache, to tell the user
 // whether it is missing or only unlabelled.
@@ -402,24 +427,27 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 	secret := &corev1.Secret{}
 	key := types.NamespacedName{Namespace: namespace, Name: name}
 	err := r.Get(ctx, key, secret)
+	if err == nil && secret.Labels[gatewayv1alpha1.LabelKonnect] != what {
+		// Labelled for another purpose: a token goes to Konnect, so only a Secret its owner
+		// labelled as one may be sent.
+		return nil, &konnectProblem{reason: secretProblemReason(what), message: fmt.Sprintf(
+			"Secret %s is labelled %s=%s, not %s: Portico uses as the Konnect %s only a Secret so labelled. Run: kubectl label --overwrite secret -n %s %s %s=%s",
+			name, gatewayv1alpha1.LabelKonnect, secret.Labels[gatewayv1alpha1.LabelKonnect], what, what, namespace, name, gatewayv1alpha1.LabelKonnect, what)}
+	}
 	if err == nil {
 		return secret, nil
 	}
 	if !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("reading Secret %s: %w", name, err)
 	}
-	reason := gatewayv1alpha1.ReasonAuthSecretNotFound
-	if what != "token" {
-		reason = gatewayv1alpha1.ReasonCertificateInvalid
-	}
 	uncached := &metav1.PartialObjectMetadata{}
 	uncached.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 	if getErr := r.APIReader.Get(ctx, key, uncached); getErr == nil {
-		return nil, &konnectProblem{reason: reason, message: fmt.Sprintf(
+		return nil, &konnectProblem{reason: secretProblemReason(what), message: fmt.Sprintf(
 			"Secret %s (the Konnect %s) has no label %s: Portico reads and watches only Secrets so labelled. Run: kubectl label secret -n %s %s %s=%s",
 			name, what, gatewayv1alpha1.LabelKonnect, namespace, name, gatewayv1alpha1.LabelKonnect, what)}
 	}
-	return nil, &konnectProblem{reason: reason, message: fmt.Sprintf("Secret %s (the Konnect %s) does not exist in namespace %s.", name, what, namespace)}
+	return nil, &konnectProblem{reason: secretProblemReason(what), message: fmt.Sprintf("Secret %s (the Konnect %s) does not exist in namespace %s.", name, what, namespace)}
 }
 
 // konnectToken reads the token and a version of it. With protect, it also guards the Secret
@@ -651,6 +679,9 @@ func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gateway
 	serverURL := reg.ServerURL
 	if serverURL == "" && gwd.Spec.Konnect != nil {
 		serverURL = gwd.Spec.Konnect.ServerURL
+	}
+	if err := r.allowServer(serverURL); err != nil {
+		return err
 	}
 	token, _, err := r.konnectToken(ctx, gwd.Namespace, name, key, false)
 	if err != nil {

@@ -257,6 +257,13 @@ func TestKonnectFailuresSetTheirReasonAndRecover(t *testing.T) {
 			return ""
 		}, 20*time.Second, interval).Should(ContainSubstring("kubectl label secret -n " + ns + " auth-token " + gatewayv1alpha1.LabelKonnect + "=token"))
 
+		// Labelled for Portico, but as a certificate: not a token to send.
+		updateSecret(t, secret, func(s *corev1.Secret) { s.Labels = map[string]string{gatewayv1alpha1.LabelKonnect: "certificate"} })
+		g.Eventually(func() string {
+			_ = k8s.Get(ctx, client.ObjectKeyFromObject(gwd), latest)
+			return meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered).Message
+		}, 20*time.Second, interval).Should(ContainSubstring("is labelled " + gatewayv1alpha1.LabelKonnect + "=certificate, not token"))
+
 		updateSecret(t, secret, func(s *corev1.Secret) { s.Labels = map[string]string{gatewayv1alpha1.LabelKonnect: "token"} })
 		latest = condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonAuthInvalid)
 		message := meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered).Message
@@ -268,6 +275,24 @@ func TestKonnectFailuresSetTheirReasonAndRecover(t *testing.T) {
 	})
 
 	token := tokenSecret(t, ns, "token", konnectToken, true)
+
+	t.Run("serverURL not a Konnect API host", func(t *testing.T) {
+		cpID := newControlPlane(t)
+		elsewhere := tokenSecret(t, ns, "token-elsewhere", konnectToken, true)
+		gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "elsewhere"},
+			Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, elsewhere.Name)}}
+		// The same server under another name: the operator allows only 127.0.0.1.
+		gwd.Spec.Konnect.ServerURL = strings.Replace(fakeKonnect.URL, "127.0.0.1", "localhost", 1)
+		g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
+		latest := condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonServerNotAllowed)
+		message := meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered).Message
+		g.Expect(message).To(ContainSubstring("localhost"))
+		g.Expect(message).To(ContainSubstring("--konnect-api-hosts"))
+		g.Expect(fakeKonnect.Certificates(cpID)).To(BeEmpty())
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(elsewhere), elsewhere)).To(Succeed())
+		g.Expect(elsewhere.Finalizers).To(BeEmpty(), "the token is not even read")
+		g.Expect(k8s.Delete(ctx, gwd)).To(Succeed())
+	})
 
 	t.Run("control plane not found", func(t *testing.T) {
 		cpID := newControlPlaneID()

@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/konnect/konnecttest"
 	"github.com/portico-dev/portico/internal/mesh"
 	"github.com/portico-dev/portico/internal/openshift"
@@ -187,16 +188,19 @@ func runSuite(m *testing.M) int {
 	reconciler = &GatewayDeploymentReconciler{
 		DeploymentSpecs: deploymentSpecs,
 		KonnectHTTP:     konnectHTTP,
+		// The stand-in's host; a test names another one to be refused.
+		KonnectAPIHosts: konnect.APIHosts{"127.0.0.1"},
 		// A fifth of the operator's waits: the tests check what is waited for, not how long.
-		KonnectTimings: KonnectTimings{RetryBase: time.Second, RetryMax: time.Minute, CatchUpGap: time.Second, RegionHold: time.Second},
-		StatusFold:     time.Second,
-		Client:         mgr.GetClient(),
-		APIReader:      mgr.GetAPIReader(),
-		Recorder:       mgr.GetEventRecorder("portico"),
-		Clock:          testClock,
-		DefaultImage:   testImage,
-		Mesh:           mesh.NewCapability(),
-		Routes:         openshift.NewCapability(),
+		KonnectTimings:  KonnectTimings{RetryBase: time.Second, RetryMax: time.Minute, CatchUpGap: time.Second, RegionHold: time.Second},
+		StatusFold:      time.Second,
+		ConflictRecheck: time.Second,
+		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
+		Recorder:        mgr.GetEventRecorder("portico"),
+		Clock:           testClock,
+		DefaultImage:    testImage,
+		Mesh:            mesh.NewCapability(),
+		Routes:          openshift.NewCapability(),
 	}
 	if err := reconciler.SetupWithManager(mgr, 4); err != nil {
 		fmt.Fprintf(os.Stderr, "setting up the controller: %v\n", err)

@@ -31,6 +31,8 @@ type Observed struct {
 	Pods []corev1.Pod
 	// ApplyError is set when a child could not be written.
 	ApplyError error
+	// Conflicts describe children Portico did not write because another object has their name.
+	Conflicts []string
 	// Mesh is what the reconcile found and did for the mesh.
 	Mesh MeshObserved
 	// Route is what the reconcile found of the OpenShift Route.
@@ -325,6 +327,8 @@ func degradedCondition(obs Observed) metav1.Condition {
 	d := obs.Deployment
 	failures := podFailures(obs.Pods)
 	switch {
+	case len(obs.Conflicts) > 0:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonChildConflict, strings.Join(obs.Conflicts, " ")
 	case obs.ApplyError != nil:
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonApplyFailed
 		c.Message = fmt.Sprintf("Writing the gateway's children failed: %v", obs.ApplyError)
