@@ -430,6 +430,9 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 	if err == nil && secret.Labels[gatewayv1alpha1.LabelKonnect] != what {
 		// Labelled for another purpose: a token goes to Konnect, so only a Secret its owner
 		// labelled as one may be sent.
+		if err := r.dropTokenFinalizer(ctx, secret); err != nil {
+			return nil, err
+		}
 		return nil, &konnectProblem{reason: secretProblemReason(what), message: fmt.Sprintf(
 			"Secret %s is labelled %s=%s, not %s: Portico uses as the Konnect %s only a Secret so labelled. Run: kubectl label --overwrite secret -n %s %s %s=%s",
 			name, gatewayv1alpha1.LabelKonnect, secret.Labels[gatewayv1alpha1.LabelKonnect], what, what, namespace, name, gatewayv1alpha1.LabelKonnect, what)}
@@ -443,6 +446,9 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 	uncached := &metav1.PartialObjectMetadata{}
 	uncached.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 	if getErr := r.APIReader.Get(ctx, key, uncached); getErr == nil {
+		if err := r.dropTokenFinalizer(ctx, uncached); err != nil {
+			return nil, err
+		}
 		return nil, &konnectProblem{reason: secretProblemReason(what), message: fmt.Sprintf(
 			"Secret %s (the Konnect %s) has no label %s: Portico reads and watches only Secrets so labelled. Run: kubectl label secret -n %s %s %s=%s",
 			name, what, gatewayv1alpha1.LabelKonnect, namespace, name, gatewayv1alpha1.LabelKonnect, what)}
@@ -500,6 +506,21 @@ func (r *GatewayDeploymentReconciler) releaseToken(ctx context.Context, gwd *gat
 	patch := client.MergeFrom(secret.DeepCopy())
 	controllerutil.RemoveFinalizer(secret, FinalizerKonnectToken)
 	return client.IgnoreNotFound(r.Patch(ctx, secret, patch))
+}
+
+// dropTokenFinalizer lifts the protection of a Secret Portico may no longer use as a token
+// (its label removed or changed): what Portico added, it removes.
+func (r *GatewayDeploymentReconciler) dropTokenFinalizer(ctx context.Context, secret client.Object) error {
+	if !controllerutil.ContainsFinalizer(secret, FinalizerKonnectToken) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(secret.DeepCopyObject().(client.Object), client.MergeFromWithOptimisticLock{})
+	controllerutil.RemoveFinalizer(secret, FinalizerKonnectToken)
+	if err := r.Patch(ctx, secret, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("releasing Secret %s, no longer labelled as a Konnect token: %w", secret.GetName(), err)
+	}
+	log.FromContext(ctx).Info("released a Secret no longer labelled as a Konnect token", "secret", secret.GetName())
+	return nil
 }
 
 // userCertificate reads a user-managed certificate Secret and checks it.

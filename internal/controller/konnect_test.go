@@ -294,6 +294,24 @@ func TestKonnectFailuresSetTheirReasonAndRecover(t *testing.T) {
 		g.Expect(k8s.Delete(ctx, gwd)).To(Succeed())
 	})
 
+	t.Run("token Secret unlabelled after registration", func(t *testing.T) {
+		cpID := newControlPlane(t)
+		own := tokenSecret(t, ns, "token-unlabelled", konnectToken, true)
+		gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "unlabelled"},
+			Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, own.Name)}}
+		g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
+		condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered)
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(own), own)).To(Succeed())
+		g.Expect(own.Finalizers).To(ContainElement(FinalizerKonnectToken))
+
+		updateSecret(t, own, func(s *corev1.Secret) { delete(s.Labels, gatewayv1alpha1.LabelKonnect) })
+		g.Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(own), own)).To(Succeed())
+			g.Expect(own.Finalizers).NotTo(ContainElement(FinalizerKonnectToken))
+		}, timeout, interval).Should(Succeed(), "the finalizer goes with the label")
+		condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonAuthSecretNotFound)
+	})
+
 	t.Run("control plane not found", func(t *testing.T) {
 		cpID := newControlPlaneID()
 		gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nocp"},
