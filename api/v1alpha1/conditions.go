@@ -93,6 +93,10 @@ const (
 	// AnnotationKonnectRelease, set to "true" on a GatewayDeployment being deleted, lets it go
 	// without unpinning its certificates from Konnect (when Konnect or the token is gone for good).
 	AnnotationKonnectRelease = "gateway.portico.dev/konnect-release"
+	// AnnotationKonnectUnpinDeadline is when a GatewayDeployment being deleted stops waiting for
+	// its certificates to be unpinned (RFC 3339). Portico sets it at the first failure, on the
+	// object, so that an operator restart does not start the wait over.
+	AnnotationKonnectUnpinDeadline = "gateway.portico.dev/konnect-unpin-deadline"
 )
 
 // FinalizerKonnect holds a GatewayDeployment until its certificates are unpinned from Konnect.

@@ -101,8 +101,6 @@ type konnectMemory struct {
 	pollReason, pollMessage string
 	// failures counts consecutive failed registration attempts, pollFailures failed polls.
 	failures, pollFailures int
-	// unpinFailingSince is when unpinning a deleted gateway's certificates first failed.
-	unpinFailingSince time.Time
 	// held is Konnect's last failure, which stands until retryAt unless heldInputs (the
 	// spec's generation and the token Secret's version) change: reconciles that other events
 	// cause in between must not call Konnect again.
@@ -741,12 +739,12 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 		return 0, err
 	}
 	released := gwd.Annotations[gatewayv1alpha1.AnnotationKonnectRelease] == "true"
-	// The deadline counts from the first failure this process saw, on its own clock: the
-	// deletion timestamp is the API server's, and the two clocks may disagree.
-	if problem != nil && run.mem.unpinFailingSince.IsZero() {
-		run.mem.unpinFailingSince = r.Clock.Now()
+	var deadline time.Time
+	if problem != nil {
+		if deadline, err = r.unpinDeadlineOf(ctx, gwd); err != nil {
+			return 0, err
+		}
 	}
-	deadline := run.mem.unpinFailingSince.Add(unpinDeadline)
 	expired := problem != nil && !r.Clock.Now().Before(deadline)
 	if problem != nil && !released && !expired {
 		run.fail(problem, r.Clock.Now())
@@ -776,6 +774,22 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 	}
 	r.konnect.forget(gwd.UID)
 	return 0, r.patchFinalizer(ctx, gwd, false)
+}
+
+// unpinDeadlineOf is when deleted gwd stops waiting for its certificates to be unpinned: the
+// deadline stored on it, or, at the first failure, one set now. It counts on the operator's
+// clock rather than from the deletion timestamp, which is the API server's.
+func (r *GatewayDeploymentReconciler) unpinDeadlineOf(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (time.Time, error) {
+	if deadline, err := time.Parse(time.RFC3339, gwd.Annotations[gatewayv1alpha1.AnnotationKonnectUnpinDeadline]); err == nil {
+		return deadline, nil
+	}
+	deadline := r.Clock.Now().Add(unpinDeadline).UTC().Truncate(time.Second)
+	patch := client.MergeFrom(gwd.DeepCopy())
+	metav1.SetMetaDataAnnotation(&gwd.ObjectMeta, gatewayv1alpha1.AnnotationKonnectUnpinDeadline, deadline.Format(time.RFC3339))
+	if err := r.Patch(ctx, gwd, patch); err != nil {
+		return time.Time{}, fmt.Errorf("storing the unpin deadline: %w", err)
+	}
+	return deadline, nil
 }
 
 // setCondition writes one condition to status when it changed.

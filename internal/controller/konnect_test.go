@@ -407,6 +407,17 @@ func TestKonnectFailuresSetTheirReasonAndRecover(t *testing.T) {
 		}, timeout, interval).Should(Succeed())
 		g.Expect(fakeKonnect.Certificates(cpID)).NotTo(BeEmpty())
 
+		// The deadline is on the object: an operator restart (its memory lost) does not move it.
+		deadline := latest.Annotations[gatewayv1alpha1.AnnotationKonnectUnpinDeadline]
+		g.Expect(time.Parse(time.RFC3339, deadline)).To(BeTemporally("~", testClock.Now().Add(unpinDeadline), time.Minute))
+		reconciler.konnect.forget(latest.UID)
+		g.Consistently(func(g Gomega) {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(gwd), latest)).To(Succeed())
+			g.Expect(latest.Annotations).To(HaveKeyWithValue(gatewayv1alpha1.AnnotationKonnectUnpinDeadline, deadline))
+			c := meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered)
+			g.Expect(c.Message).To(ContainSubstring("retrying until " + deadline))
+		}, 3*time.Second, 200*time.Millisecond).Should(Succeed())
+
 		latest.Annotations = map[string]string{gatewayv1alpha1.AnnotationKonnectRelease: "true"}
 		g.Expect(k8s.Update(ctx, latest)).To(Succeed())
 		g.Eventually(func() bool {
