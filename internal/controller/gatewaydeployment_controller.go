@@ -360,7 +360,7 @@ var podNews = newsOn(func(old, cur *corev1.Pod) bool {
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
 	r.cache, r.scheme, r.mapper = mgr.GetCache(), mgr.GetScheme(), mgr.GetRESTMapper()
 	timings := r.KonnectTimings.orDefaults()
-	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now, timings.RegionHold), timings: timings, byID: map[types.UID]*konnectMemory{}}
+	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4)), timings: timings, byID: map[types.UID]*konnectMemory{}}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {
 		return err
 	}

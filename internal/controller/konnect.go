@@ -63,7 +63,13 @@ type konnectProblem struct {
 	// fromKonnect marks an answer of Konnect's (or its absence), as opposed to a problem
 	// with the cluster's objects: only those wait out the backoff.
 	fromKonnect bool
+	// busy marks a call not made because the operator's share of workers for Konnect calls
+	// was taken: neither Konnect's failure nor the spec's, so it changes no status.
+	busy bool
 }
+
+// busyRetry is how soon a call not made for want of a free slot is tried again.
+const busyRetry = time.Second
 
 func (p *konnectProblem) Error() string { return p.message }
 
@@ -72,8 +78,11 @@ func problemFrom(err error, what string) *konnectProblem {
 	var retry *konnect.RetryAfterError
 	switch {
 	case errors.As(err, &retry):
-		return &konnectProblem{gatewayv1alpha1.ReasonAPIUnavailable,
-			fmt.Sprintf("Konnect asked to wait (rate limit or recent failures); retrying after %s.", retry.RetryAfter.Round(time.Second)), retry.RetryAfter, true}
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonAPIUnavailable, retryAfter: retry.RetryAfter, fromKonnect: true,
+			message: fmt.Sprintf("Konnect asked to wait (rate limit or recent failures); retrying after %s.", retry.RetryAfter.Round(time.Second))}
+	case errors.Is(err, konnect.ErrBusy):
+		return &konnectProblem{reason: gatewayv1alpha1.ReasonReconciling, busy: true,
+			message: "Waiting for a turn to call Konnect: other gateways' calls take the operator's share of workers for Konnect."}
 	case errors.Is(err, konnect.ErrAuth):
 		return &konnectProblem{reason: gatewayv1alpha1.ReasonAuthInvalid, fromKonnect: true,
 			message: fmt.Sprintf("Konnect refused the token while reading %s: check that it is valid and may manage the control plane. (%v)", what, err)}
@@ -133,21 +142,21 @@ type KonnectTimings struct {
 	RetryBase, RetryMax time.Duration
 	// CatchUpGap spaces the extra polls made while new pods are expected to check in.
 	CatchUpGap time.Duration
-	// RegionHold is how long a region whose call failed (5xx, timeout) is left alone.
-	RegionHold time.Duration
+	// FailureHold is how long a region whose call failed (5xx, timeout) is left alone.
+	FailureHold time.Duration
 }
 
 // DefaultKonnectTimings are the timings the operator runs with.
 func DefaultKonnectTimings() KonnectTimings {
 	return KonnectTimings{RetryBase: 5 * time.Second, RetryMax: 5 * time.Minute, CatchUpGap: 5 * time.Second,
-		RegionHold: konnect.DefaultUnavailableHold}
+		FailureHold: konnect.DefaultUnavailableHold}
 }
 
 // orDefaults fills the zero fields from DefaultKonnectTimings.
 func (t KonnectTimings) orDefaults() KonnectTimings {
 	d := DefaultKonnectTimings()
 	return KonnectTimings{RetryBase: cmp.Or(t.RetryBase, d.RetryBase), RetryMax: cmp.Or(t.RetryMax, d.RetryMax),
-		CatchUpGap: cmp.Or(t.CatchUpGap, d.CatchUpGap), RegionHold: cmp.Or(t.RegionHold, d.RegionHold)}
+		CatchUpGap: cmp.Or(t.CatchUpGap, d.CatchUpGap), FailureHold: cmp.Or(t.FailureHold, d.FailureHold)}
 }
 
 func (t KonnectTimings) backoff(failures int) time.Duration {
@@ -172,18 +181,37 @@ type konnectRun struct {
 	obs     status.KonnectObserved
 	requeue time.Duration
 	timings KonnectTimings
+	// previous is the KonnectRegistered condition as last written: what stands while a call
+	// waits for its turn.
+	previous *metav1.Condition
 }
 
 func (run *konnectRun) requeueAfter(d time.Duration) { run.requeue = soonest(run.requeue, d) }
 
 // fail records a registration problem and when to try again.
 func (run *konnectRun) fail(p *konnectProblem, now time.Time) {
+	if p.busy {
+		run.waitTurn(p)
+		return
+	}
 	run.obs.Reason, run.obs.Message = p.reason, p.message
 	run.mem.failures++
 	wait := max(run.timings.backoff(run.mem.failures), p.retryAfter)
 	run.requeueAfter(wait)
 	if p.fromKonnect {
 		run.mem.held, run.mem.heldInputs, run.mem.retryAt = p, run.inputs, now.Add(wait)
+	}
+}
+
+// waitTurn tries a call that found no free slot again soon, and leaves the condition as it
+// stood: waiting for a turn is neither Konnect's failure nor the spec's.
+func (run *konnectRun) waitTurn(p *konnectProblem) {
+	run.requeueAfter(busyRetry)
+	switch prev := run.previous; {
+	case prev == nil:
+		run.obs.Reason, run.obs.Message = p.reason, p.message
+	case prev.Status != metav1.ConditionTrue:
+		run.obs.Reason, run.obs.Message = prev.Reason, prev.Message
 	}
 }
 
@@ -194,7 +222,8 @@ type heldProblem struct{ *konnectProblem }
 // token, control plane, certificate, pin. Konnect's failures become the condition's reason;
 // only the Kubernetes API's are returned.
 func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (*konnectRun, error) {
-	run := &konnectRun{spec: gwd.Spec.Konnect, timings: r.konnect.timings}
+	run := &konnectRun{spec: gwd.Spec.Konnect, timings: r.konnect.timings,
+		previous: meta.FindStatusCondition(gwd.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered)}
 	if err := r.readRegistration(ctx, gwd, run); err != nil {
 		return nil, err
 	}
@@ -246,6 +275,17 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 	if notAfter, err := konnect.NotAfter(r.certificateInUse(ctx, gwd, run)); err == nil {
 		t := metav1.NewTime(notAfter.UTC())
 		run.obs.Summary.CertificateNotAfter = &t
+		// Judged from the certificate, so that status tells of its expiry while Konnect's API
+		// is down; looked at again when the judgement changes. A user's certificate is renewed
+		// by its owner, on a schedule Portico does not know: only its expiry counts.
+		if run.spec.Certificate.SecretName == "" {
+			run.obs.RenewBy = konnect.RotateAt(notAfter, renewBeforeOf(run.spec.Certificate))
+		}
+		for _, at := range []time.Time{run.obs.RenewBy, notAfter} {
+			if wait := at.Sub(r.Clock.Now()); wait > 0 {
+				run.requeueAfter(wait)
+			}
+		}
 	}
 	return run, nil
 }
@@ -354,12 +394,9 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 		return cert, nil
 	}
 	now := r.Clock.Now()
-	duration, renewBefore := defaultCertificateDuration, defaultRenewBefore
+	duration, renewBefore := defaultCertificateDuration, renewBeforeOf(certSpec)
 	if certSpec.Duration != nil {
 		duration = certSpec.Duration.Duration
-	}
-	if certSpec.RenewBefore != nil {
-		renewBefore = certSpec.RenewBefore.Duration
 	}
 	issue := func() ([]byte, []byte, error) {
 		pair, err := konnect.Issue(gwd.Namespace+"/"+gwd.Name, now, duration, rand.Reader)
@@ -385,6 +422,14 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 		run.requeueAfter(konnect.RotateAt(notAfter, renewBefore).Sub(now))
 	}
 	return reg.Cert, nil
+}
+
+// renewBeforeOf is how long before its expiry a certificate is replaced.
+func renewBeforeOf(spec gatewayv1alpha1.KonnectCertificate) time.Duration {
+	if spec.RenewBefore != nil {
+		return spec.RenewBefore.Duration
+	}
+	return defaultRenewBefore
 }
 
 // certificateInUse is the PEM certificate the pods use, for status.
@@ -630,18 +675,21 @@ func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewa
 	due := !now.Before(mem.nextPoll) || (awaiting && now.Sub(mem.attemptAt) >= run.timings.CatchUpGap)
 	if due {
 		mem.attemptAt = now
-		nodes, err := run.client.Nodes(ctx, run.reg.ControlPlaneID)
+		nodes, answeredAt, err := run.client.Nodes(ctx, run.reg.ControlPlaneID)
+		var p *konnectProblem
 		if err != nil {
-			p := problemFrom(err, "control plane "+run.reg.ControlPlaneID+" (listing its data planes)")
+			p = problemFrom(err, "control plane "+run.reg.ControlPlaneID+" (listing its data planes)")
+		}
+		switch {
+		case p != nil && p.busy:
+			mem.nextPoll = now.Add(busyRetry) // the last poll stands meanwhile
+		case p != nil:
 			mem.pollFailures++
 			mem.pollReason, mem.pollMessage = p.reason, p.message
 			mem.nextPoll = now.Add(max(run.timings.backoff(mem.pollFailures), p.retryAfter))
-		} else {
+		default:
 			mem.pollFailures, mem.pollReason, mem.pollMessage = 0, "", ""
-			mem.nodes = make(map[string]time.Time, len(nodes))
-			for _, n := range nodes {
-				mem.nodes[n.Hostname] = n.LastPing
-			}
+			mem.nodes = gatewayNodes(gwd, nodes, answeredAt, now)
 			mem.polledAt, mem.nextPoll = now, now.Add(interval)
 		}
 	}
@@ -651,6 +699,27 @@ func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewa
 	}
 	run.obs.Nodes, run.obs.PolledAt = mem.nodes, mem.polledAt
 	run.obs.PollReason, run.obs.PollMessage = mem.pollReason, mem.pollMessage
+}
+
+// maxNodesKept bounds the data planes remembered per gateway: a control plane may hold many
+// more, none of them this gateway's pods.
+const maxNodesKept = 512
+
+// gatewayNodes keeps, of a control plane's nodes, those that may be gwd's pods (named after
+// it), with their last ping moved onto the operator's clock: Konnect stamps pings with its
+// own, given by answeredAt (zero: taken to agree with now), and the two may disagree.
+func gatewayNodes(gwd *gatewayv1alpha1.GatewayDeployment, nodes []konnect.Node, answeredAt, now time.Time) map[string]time.Time {
+	skew := time.Duration(0)
+	if !answeredAt.IsZero() {
+		skew = now.Sub(answeredAt)
+	}
+	kept := map[string]time.Time{}
+	for _, n := range nodes {
+		if strings.HasPrefix(n.Hostname, gwd.Name+"-") && len(kept) < maxNodesKept {
+			kept[n.Hostname] = n.LastPing.Add(skew)
+		}
+	}
+	return kept
 }
 
 // deregister unpins every certificate of a gateway whose spec.konnect was removed, then

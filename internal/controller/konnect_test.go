@@ -517,3 +517,63 @@ func TestKonnectConnectedNamesMissingDataPlanes(t *testing.T) {
 	g.Expect(latest.Status.Konnect.ConnectedNodes).To(Equal(int32(2)))
 	noContractViolations(t)
 }
+
+// Konnect control planes that hang hold only the operator's share of workers for Konnect:
+// gateways without Konnect are reconciled meanwhile. Not parallel: it measures the workers.
+func TestSlowKonnectHoldsOnlyItsShareOfWorkers(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	token := tokenSecret(t, ns, "token", konnectToken, true)
+	var hanging []*gatewayv1alpha1.GatewayDeployment
+	for i := range 8 {
+		cpID := newControlPlane(t)
+		for range 30 {
+			fakeKonnect.Inject(konnecttest.Fault{PathContains: cpID, Delay: time.Minute})
+		}
+		t.Cleanup(func() { fakeKonnect.ClearFaults(cpID) })
+		gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("hanging-%d", i)},
+			Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, token.Name)}}
+		g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
+		hanging = append(hanging, gwd)
+	}
+	konnectCalls.takeMost()
+	g.Eventually(func() int { return len(fakeKonnect.Requests()) }).Should(BeNumerically(">", 0))
+
+	start := time.Now()
+	for i := range 6 {
+		createGateway(t, ns, fmt.Sprintf("plain-%d", i), nil)
+	}
+	t.Logf("6 gateways without Konnect got their Deployment and Service in %s while 8 control planes hung", time.Since(start).Round(10*time.Millisecond))
+	for _, gwd := range hanging {
+		latest := &gatewayv1alpha1.GatewayDeployment{}
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(gwd), latest)).To(Succeed())
+		g.Expect(meta.IsStatusConditionTrue(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered)).To(BeFalse(), "still hanging meanwhile")
+	}
+	// 4 workers in this suite: the share is 2.
+	g.Expect(konnectCalls.takeMost()).To(BeNumerically("<=", 2), "Konnect calls under way at once")
+	for _, gwd := range hanging {
+		g.Expect(k8s.Delete(ctx, gwd)).To(Succeed())
+	}
+}
+
+// Konnect's clock stamps the pings; an operator clock 10 minutes ahead still judges a node
+// that pinged 30 s ago (on Konnect's clock) fresh. Only nodes named after the gateway's pods
+// are kept.
+func TestNodesAreJudgedOnKonnectsClock(t *testing.T) {
+	g := NewWithT(t)
+	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Name: "edge"}}
+	konnectNow := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	operatorNow := konnectNow.Add(10 * time.Minute)
+	nodes := []konnect.Node{
+		{Hostname: "edge-7d4b9c-x2x7q", LastPing: konnectNow.Add(-30 * time.Second)},
+		{Hostname: "edge-7d4b9c-stale", LastPing: konnectNow.Add(-5 * time.Minute)},
+		{Hostname: "billing-5f6d7-abcde", LastPing: konnectNow},
+	}
+	kept := gatewayNodes(gwd, nodes, konnectNow, operatorNow)
+	g.Expect(kept).To(HaveLen(2))
+	g.Expect(operatorNow.Sub(kept["edge-7d4b9c-x2x7q"])).To(Equal(30 * time.Second))
+	g.Expect(operatorNow.Sub(kept["edge-7d4b9c-stale"])).To(Equal(5 * time.Minute))
+	// Without Konnect's time (no Date header), its clock is taken to agree.
+	g.Expect(gatewayNodes(gwd, nodes, time.Time{}, operatorNow)["edge-7d4b9c-x2x7q"]).To(Equal(konnectNow.Add(-30 * time.Second)))
+}

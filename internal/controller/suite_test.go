@@ -41,6 +41,8 @@ var (
 	k8s        client.WithWatch // direct, uncached: what a user or another controller would do
 	reconciler *GatewayDeploymentReconciler
 	requests   = &requestCounter{}
+	// konnectCalls counts the reconciler's calls to the Konnect stand-in under way.
+	konnectCalls = &inFlight{}
 	// testEnvConfig reaches the API server as admin, for tests that install CRDs.
 	testEnvConfig *rest.Config
 	testImage     = "registry.example/kong-gateway:1.0"
@@ -71,6 +73,36 @@ func (c *shiftedClock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset += d
+}
+
+// inFlight counts the operator's calls under way, and the most at once.
+type inFlight struct {
+	mu        sync.Mutex
+	now, most int
+}
+
+func (c *inFlight) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		c.mu.Lock()
+		c.now++
+		c.most = max(c.most, c.now)
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			c.now--
+			c.mu.Unlock()
+		}()
+		return rt.RoundTrip(r)
+	})
+}
+
+// takeMost gives the most calls under way at once since the last time it was asked.
+func (c *inFlight) takeMost() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	most := c.most
+	c.most = c.now
+	return most
 }
 
 // requestCounter counts the manager's API requests by HTTP method.
@@ -185,13 +217,14 @@ func runSuite(m *testing.M) int {
 	fakeKonnect.SetClock(testClock.Now)
 	konnectHTTP := fakeKonnect.Client()
 	konnectHTTP.Timeout = 2 * time.Second // short, so that a test can time a call out
+	konnectHTTP.Transport = konnectCalls.wrap(konnectHTTP.Transport)
 	reconciler = &GatewayDeploymentReconciler{
 		DeploymentSpecs: deploymentSpecs,
 		KonnectHTTP:     konnectHTTP,
 		// The stand-in's host; a test names another one to be refused.
 		KonnectAPIHosts: konnect.APIHosts{"127.0.0.1"},
 		// A fifth of the operator's waits: the tests check what is waited for, not how long.
-		KonnectTimings:  KonnectTimings{RetryBase: time.Second, RetryMax: time.Minute, CatchUpGap: time.Second, RegionHold: time.Second},
+		KonnectTimings:  KonnectTimings{RetryBase: time.Second, RetryMax: time.Minute, CatchUpGap: time.Second, FailureHold: time.Second},
 		StatusFold:      time.Second,
 		ConflictRecheck: time.Second,
 		Client:          mgr.GetClient(),

@@ -13,8 +13,10 @@ package konnect
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,14 +34,39 @@ import (
 // DefaultServerURL is Konnect's US regional API.
 const DefaultServerURL = "https://us.api.konghq.com"
 
-// callTimeout bounds every call: a slow Konnect must not hold a reconcile worker.
-const callTimeout = 10 * time.Second
+const (
+	// callTimeout bounds every call: a slow Konnect must not hold a reconcile worker.
+	callTimeout = 10 * time.Second
+	// connectTimeout bounds reaching the host: one that never answers fails fast.
+	connectTimeout = 5 * time.Second
+	// MaxAnswer is the largest answer read: Konnect's answers are a few KiB, and one that is
+	// not must not fill the operator's memory.
+	MaxAnswer = 1 << 20
+	// slotWait is how long a call waits for one of the gate's slots before giving up: about
+	// one healthy call's time, so that a burst of registrations mostly waits its turn while a
+	// worker never waits long behind calls that hang.
+	slotWait = 250 * time.Millisecond
+)
+
+// defaultHTTP is the client used when NewClient is given none: Go's default transport (which
+// honours the cluster proxy) with short connect and TLS handshake timeouts. Shared, so that
+// connections are reused across reconciles.
+var defaultHTTP = func() *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	transport.TLSHandshakeTimeout = connectTimeout
+	transport.ResponseHeaderTimeout = callTimeout
+	return &http.Client{Transport: transport, Timeout: callTimeout}
+}()
 
 // Error kinds, for conditions: each maps to one reason.
 var (
 	ErrAuth        = errors.New("konnect rejected the token")
 	ErrNotFound    = errors.New("not found in Konnect")
 	ErrUnavailable = errors.New("konnect is unavailable")
+	// ErrBusy: the operator's share of workers for Konnect calls is taken (by slow calls, say);
+	// the call was not made.
+	ErrBusy = errors.New("too many Konnect calls under way")
 )
 
 // transportFailure names the kind of a failed call's transport error, and nothing of its
@@ -120,34 +147,64 @@ type Node struct {
 type Client struct {
 	serverURL string
 	token     string
-	http      *http.Client
-	gate      *Gate
+	// caller names the server and the token (a digest of it) to the gate.
+	caller string
+	http   *http.Client
+	gate   *Gate
 }
 
 // NewClient returns a client for serverURL (https) with the token. hc carries the transport
-// (nil: http.DefaultTransport, which honours the cluster proxy, HTTPS_PROXY and NO_PROXY);
-// gate, shared by all clients, holds back calls to a region that is failing (nil: none).
+// (nil: Go's default transport, which honours the cluster proxy, HTTPS_PROXY and NO_PROXY,
+// with short connect timeouts); gate, shared by all clients, bounds the calls under way and
+// holds back calls to a control plane that is failing (nil: neither).
 func NewClient(serverURL, token string, hc *http.Client, gate *Gate) *Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: callTimeout}
+		hc = defaultHTTP
 	}
-	return &Client{serverURL: serverURL, token: token, http: hc, gate: gate}
+	digest := sha256.Sum256([]byte(token))
+	return &Client{serverURL: serverURL, token: token, caller: serverURL + " " + hex.EncodeToString(digest[:8]), http: hc, gate: gate}
 }
 
-// Gate remembers, per region, until when Konnect asked to be left alone (429 Retry-After) or
-// last failed. Calls before then fail at once: one gateway waiting on a timeout is enough,
-// the others must not each hold a reconcile worker for it.
+// Gate remembers, per control plane and token, until when Konnect asked to be left alone
+// (429 Retry-After) or last failed. Calls before then fail at once: one gateway waiting on a
+// timeout is enough, the others must not each hold a reconcile worker for it; and gateways
+// with another token or control plane are not held for it. It also bounds how many calls
+// are under way at once, so that slow answers hold only a share of the workers.
 type Gate struct {
 	mu    sync.Mutex
 	until map[string]time.Time
 	now   func() time.Time
 	hold  time.Duration
+	slots chan struct{}
 }
 
-// NewGate returns a gate reading the time from now, which leaves a region that failed (5xx,
-// timeout) alone for hold.
-func NewGate(now func() time.Time, hold time.Duration) *Gate {
-	return &Gate{until: map[string]time.Time{}, now: now, hold: hold}
+// NewGate returns a gate reading the time from now, which leaves a control plane whose call
+// failed (5xx, timeout) alone for hold, and lets at most concurrent calls run at once.
+func NewGate(now func() time.Time, hold time.Duration, concurrent int) *Gate {
+	return &Gate{until: map[string]time.Time{}, now: now, hold: hold, slots: make(chan struct{}, max(concurrent, 1))}
+}
+
+// acquire takes a slot, waiting a little for one; release gives it back.
+func (g *Gate) acquire(ctx context.Context) error {
+	if g == nil {
+		return nil
+	}
+	timer := time.NewTimer(slotWait)
+	defer timer.Stop()
+	select {
+	case g.slots <- struct{}{}:
+		return nil
+	case <-timer.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *Gate) release() {
+	if g != nil {
+		<-g.slots
+	}
 }
 
 // DefaultUnavailableHold is how long a region that failed is left alone by default.
@@ -188,7 +245,7 @@ func (g *Gate) record(server string, err error) {
 // ControlPlane reads a control plane by id.
 func (c *Client) ControlPlane(ctx context.Context, id string) (*ControlPlane, error) {
 	var cp controlPlaneJSON
-	if err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(id), nil, &cp); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(id), nil, &cp); err != nil {
 		return nil, err
 	}
 	return cp.model(), nil
@@ -199,7 +256,7 @@ func (c *Client) ControlPlaneByName(ctx context.Context, name string) (*ControlP
 	var list struct {
 		Data []controlPlaneJSON `json:"data"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/v2/control-planes?"+url.Values{"filter[name][eq]": {name}}.Encode(), nil, &list); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, "/v2/control-planes?"+url.Values{"filter[name][eq]": {name}}.Encode(), nil, &list); err != nil {
 		return nil, err
 	}
 	if len(list.Data) != 1 {
@@ -213,7 +270,7 @@ func (c *Client) Certificates(ctx context.Context, controlPlaneID string) ([]Cer
 	var list struct {
 		Items []certificateJSON `json:"items"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates", nil, &list); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates", nil, &list); err != nil {
 		return nil, err
 	}
 	out := make([]Certificate, 0, len(list.Items))
@@ -228,7 +285,7 @@ func (c *Client) Pin(ctx context.Context, controlPlaneID, certPEM string) (strin
 	var created struct {
 		Item certificateJSON `json:"item"`
 	}
-	err := c.do(ctx, http.MethodPost, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates",
+	_, err := c.do(ctx, http.MethodPost, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates",
 		map[string]string{"cert": certPEM}, &created)
 	return created.Item.ID, err
 }
@@ -259,7 +316,7 @@ func (c *Client) FindPinned(ctx context.Context, controlPlaneID, certPEM string)
 
 // Unpin removes a pinned certificate; one already gone counts as removed.
 func (c *Client) Unpin(ctx context.Context, controlPlaneID, certificateID string) error {
-	err := c.do(ctx, http.MethodDelete, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+
+	_, err := c.do(ctx, http.MethodDelete, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+
 		"/dp-client-certificates/"+url.PathEscape(certificateID), nil, nil)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -267,47 +324,60 @@ func (c *Client) Unpin(ctx context.Context, controlPlaneID, certificateID string
 	return err
 }
 
-// Nodes lists the data planes that checked in.
-func (c *Client) Nodes(ctx context.Context, controlPlaneID string) ([]Node, error) {
+// Nodes lists the data planes that checked in, and Konnect's time when it answered (its Date
+// header; zero when it sent none): their pings are on Konnect's clock, not the operator's.
+func (c *Client) Nodes(ctx context.Context, controlPlaneID string) ([]Node, time.Time, error) {
 	var list struct {
 		Items []struct {
 			Hostname string `json:"hostname"`
 			LastPing int64  `json:"last_ping"`
 		} `json:"items"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/nodes", nil, &list); err != nil {
-		return nil, err
+	answeredAt, err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/nodes", nil, &list)
+	if err != nil {
+		return nil, time.Time{}, err
 	}
 	out := make([]Node, 0, len(list.Items))
 	for _, it := range list.Items {
 		out = append(out, Node{Hostname: it.Hostname, LastPing: time.Unix(it.LastPing, 0)})
 	}
-	return out, nil
+	return out, answeredAt, nil
 }
 
-func (c *Client) do(ctx context.Context, method, path string, body, into any) error {
-	if err := c.gate.check(c.serverURL); err != nil {
-		return err
+// do makes a call through the gate, and gives Konnect's time at the answer (zero if unknown).
+func (c *Client) do(ctx context.Context, method, path string, body, into any) (time.Time, error) {
+	// Held per control plane (the path names it) and token.
+	key := c.caller
+	if rest, ok := strings.CutPrefix(path, "/v2/control-planes/"); ok {
+		id, _, _ := strings.Cut(rest, "/")
+		key += " " + id
 	}
-	err := c.call(ctx, method, path, body, into)
-	c.gate.record(c.serverURL, err)
-	return err
+	if err := c.gate.check(key); err != nil {
+		return time.Time{}, err
+	}
+	if err := c.gate.acquire(ctx); err != nil {
+		return time.Time{}, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer c.gate.release()
+	answeredAt, err := c.call(ctx, method, path, body, into)
+	c.gate.record(key, err)
+	return answeredAt, err
 }
 
-func (c *Client) call(ctx context.Context, method, path string, body, into any) error {
+func (c *Client) call(ctx context.Context, method, path string, body, into any) (answeredAt time.Time, err error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	var reader io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return answeredAt, err
 		}
 		reader = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.serverURL+path, reader)
 	if err != nil {
-		return err
+		return answeredAt, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
@@ -317,29 +387,36 @@ func (c *Client) call(ctx context.Context, method, path string, body, into any) 
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// The error names the URL, never the token (which travels in a header).
-		return fmt.Errorf("%s %s: %w: %s", method, path, ErrUnavailable, transportFailure(err))
+		return answeredAt, fmt.Errorf("%s %s: %w: %s", method, path, ErrUnavailable, transportFailure(err))
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	answeredAt, _ = http.ParseTime(resp.Header.Get("Date"))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
+	switch {
+	case err != nil:
+		return answeredAt, fmt.Errorf("%s %s: %w: %s", method, path, ErrUnavailable, transportFailure(err))
+	case len(raw) > MaxAnswer:
+		return answeredAt, fmt.Errorf("%s %s: %w: the answer is larger than %d KiB", method, path, ErrUnavailable, MaxAnswer>>10)
+	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return fmt.Errorf("%s %s: %w (HTTP %d)", method, path, ErrAuth, resp.StatusCode)
+		return answeredAt, fmt.Errorf("%s %s: %w (HTTP %d)", method, path, ErrAuth, resp.StatusCode)
 	case resp.StatusCode == http.StatusNotFound:
-		return fmt.Errorf("%s %s: %w", method, path, ErrNotFound)
+		return answeredAt, fmt.Errorf("%s %s: %w", method, path, ErrNotFound)
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return &RetryAfterError{RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		return answeredAt, &RetryAfterError{RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	case resp.StatusCode >= 500:
-		return fmt.Errorf("%s %s: %w (HTTP %d)", method, path, ErrUnavailable, resp.StatusCode)
+		return answeredAt, fmt.Errorf("%s %s: %w (HTTP %d)", method, path, ErrUnavailable, resp.StatusCode)
 	case resp.StatusCode >= 300:
-		return fmt.Errorf("%s %s: unexpected HTTP %d", method, path, resp.StatusCode)
+		return answeredAt, fmt.Errorf("%s %s: unexpected HTTP %d", method, path, resp.StatusCode)
 	}
 	if into == nil || len(raw) == 0 {
-		return nil
+		return answeredAt, nil
 	}
 	if err := json.Unmarshal(raw, into); err != nil {
-		return fmt.Errorf("%s %s: decoding the answer: %w", method, path, err)
+		return answeredAt, fmt.Errorf("%s %s: decoding the answer: %w", method, path, err)
 	}
-	return nil
+	return answeredAt, nil
 }
 
 type controlPlaneJSON struct {

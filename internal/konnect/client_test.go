@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestRegistrationCalls(t *testing.T) {
 	g.Expect(certs).To(ConsistOf(konnect.Certificate{ID: id, Cert: string(pair.CertPEM)}))
 
 	s.CheckIn(cpID, "edge-7d4b9c-x2x7q")
-	nodes, err := c.Nodes(ctx, cpID)
+	nodes, _, err := c.Nodes(ctx, cpID)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(nodes).To(HaveLen(1))
 	g.Expect(nodes[0].Hostname).To(Equal("edge-7d4b9c-x2x7q"))
@@ -125,7 +126,7 @@ func TestGateHoldsCallsToAFailingRegion(t *testing.T) {
 	ctx := context.Background()
 	s := server(t)
 	now := time.Now()
-	gate := konnect.NewGate(func() time.Time { return now }, konnect.DefaultUnavailableHold)
+	gate := konnect.NewGate(func() time.Time { return now }, konnect.DefaultUnavailableHold, 4)
 	first := konnect.NewClient(s.URL, token, s.Client(), gate)
 	other := konnect.NewClient(s.URL, token, s.Client(), gate)
 
@@ -133,25 +134,101 @@ func TestGateHoldsCallsToAFailingRegion(t *testing.T) {
 	_, err := first.ControlPlane(ctx, cpID)
 	g.Expect(errors.Is(err, konnect.ErrUnavailable)).To(BeTrue())
 	sent := len(s.Requests())
-	_, err = other.Nodes(ctx, cpID)
+	_, _, err = other.Nodes(ctx, cpID)
 	g.Expect(errors.Is(err, konnect.ErrUnavailable)).To(BeTrue())
 	g.Expect(s.Requests()).To(HaveLen(sent), "held back, not sent")
 
 	now = now.Add(6 * time.Second)
-	_, err = other.Nodes(ctx, cpID)
+	_, _, err = other.Nodes(ctx, cpID)
 	g.Expect(err).NotTo(HaveOccurred())
 
 	s.Inject(konnecttest.Fault{PathContains: cpID, Status: 429, RetryAfter: 30 * time.Second})
-	_, err = first.Nodes(ctx, cpID)
+	_, _, err = first.Nodes(ctx, cpID)
 	var retry *konnect.RetryAfterError
 	g.Expect(errors.As(err, &retry)).To(BeTrue())
 	now = now.Add(20 * time.Second)
-	_, err = other.Nodes(ctx, cpID)
+	_, _, err = other.Nodes(ctx, cpID)
 	g.Expect(errors.As(err, &retry)).To(BeTrue())
 	g.Expect(retry.RetryAfter).To(Equal(10 * time.Second))
 	now = now.Add(10 * time.Second)
-	_, err = other.Nodes(ctx, cpID)
+	_, _, err = other.Nodes(ctx, cpID)
 	g.Expect(err).NotTo(HaveOccurred())
+}
+
+// The hold is per control plane and token: a tenant whose token is rate limited, or whose
+// control plane fails, holds back no one else.
+func TestGateHoldsOnlyTheFailingControlPlaneAndToken(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	s := server(t)
+	otherCP := "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	s.AddControlPlane(otherCP, "other")
+	gate := konnect.NewGate(time.Now, time.Minute, 4)
+	failing := konnect.NewClient(s.URL, token, s.Client(), gate)
+
+	s.Inject(konnecttest.Fault{PathContains: cpID, Status: 500})
+	_, err := failing.ControlPlane(ctx, cpID)
+	g.Expect(errors.Is(err, konnect.ErrUnavailable)).To(BeTrue())
+	sent := len(s.Requests())
+	_, err = failing.ControlPlane(ctx, cpID)
+	g.Expect(errors.Is(err, konnect.ErrUnavailable)).To(BeTrue())
+	g.Expect(s.Requests()).To(HaveLen(sent), "the failing control plane is held")
+
+	_, err = failing.ControlPlane(ctx, otherCP)
+	g.Expect(err).NotTo(HaveOccurred(), "another control plane, same token: not held")
+	_, err = konnect.NewClient(s.URL, "kpat_another_token", s.Client(), gate).ControlPlane(ctx, cpID)
+	g.Expect(errors.Is(err, konnect.ErrAuth)).To(BeTrue(), "another token: sent (and refused by the server), not held")
+}
+
+// Konnect stamps pings with its own clock; the answer's Date says what that clock read.
+func TestNodesComeWithKonnectsClock(t *testing.T) {
+	g := NewWithT(t)
+	s := server(t)
+	konnectNow := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return konnectNow })
+	s.CheckIn(cpID, "edge-7d4b9c-x2x7q")
+	nodes, answeredAt, err := konnect.NewClient(s.URL, token, s.Client(), nil).Nodes(context.Background(), cpID)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(answeredAt).To(BeTemporally("==", konnectNow))
+	g.Expect(nodes[0].LastPing).To(BeTemporally("==", konnectNow))
+}
+
+// An answer far larger than any of Konnect's is refused after reading MaxAnswer of it.
+func TestOversizedAnswersAreRefusedInBoundedMemory(t *testing.T) {
+	g := NewWithT(t)
+	s := server(t)
+	s.Inject(konnecttest.Fault{PathContains: "/nodes", Oversize: 50 << 20})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _, err := konnect.NewClient(s.URL, token, s.Client(), nil).Nodes(context.Background(), cpID)
+	runtime.ReadMemStats(&after)
+	g.Expect(errors.Is(err, konnect.ErrUnavailable)).To(BeTrue(), "got %v", err)
+	g.Expect(err.Error()).To(ContainSubstring("larger than 1024 KiB"))
+	// The server side of this test writes 50 MiB too, in 64 KiB pieces.
+	g.Expect(after.TotalAlloc-before.TotalAlloc).To(BeNumerically("<", 8<<20), "bytes allocated")
+}
+
+// Slow answers hold only the gate's slots: past them, a call gives up at once rather than
+// hold another reconcile worker.
+func TestSlowCallsHoldOnlyTheirShareOfWorkers(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	s := server(t)
+	gate := konnect.NewGate(time.Now, time.Second, 1)
+	s.Inject(konnecttest.Fault{PathContains: cpID, Delay: 4 * time.Second})
+	slow := make(chan error)
+	go func() {
+		_, err := konnect.NewClient(s.URL, token, s.Client(), gate).ControlPlane(ctx, cpID)
+		slow <- err
+	}()
+	g.Eventually(s.Requests).ShouldNot(BeEmpty())
+	start := time.Now()
+	_, err := konnect.NewClient(s.URL, token, s.Client(), gate).ControlPlaneByName(ctx, "edge")
+	g.Expect(errors.Is(err, konnect.ErrBusy)).To(BeTrue(), "got %v", err)
+	g.Expect(time.Since(start)).To(BeNumerically("<", 3*time.Second))
+	g.Expect(<-slow).NotTo(HaveOccurred())
+	_, err = konnect.NewClient(s.URL, token, s.Client(), gate).ControlPlaneByName(ctx, "edge")
+	g.Expect(err).NotTo(HaveOccurred(), "the slot is free again")
 }
 
 // Retry-After is obeyed up to a cap, in either of its forms.

@@ -103,7 +103,7 @@ func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Tim
 		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionRouteAdmitted)
 	}
 	if obs.Konnect.Requested {
-		registered, connected, blocking, summary := konnectConditions(obs.Konnect, obs.Pods, desired)
+		registered, connected, blocking, summary := konnectConditions(obs.Konnect, obs.Pods, desired, now.Time)
 		conditions = append(conditions, registered, connected)
 		if optionalFailed == nil {
 			optionalFailed = blocking

@@ -255,3 +255,46 @@ func TestSettled(t *testing.T) {
 	g.Expect(Settled(withReady(metav1.ConditionFalse, gatewayv1alpha1.ReasonMinimumReplicasUnavailable))).To(BeFalse(), "pods starting")
 	g.Expect(Settled(gatewayv1alpha1.GatewayDeploymentStatus{})).To(BeFalse())
 }
+
+// A certificate's expiry is judged from the certificate, on the given clock: while Konnect's
+// API is down too. Expiring leaves Ready as it is; expired takes it down.
+func TestKonnectCertificateExpiry(t *testing.T) {
+	notAfter := metav1.NewTime(t0.Add(90 * 24 * time.Hour))
+	pod := readyPod("kong")
+	pod.Name = "edge-7d4b9c-x2x7q"
+	apiDown := KonnectObserved{
+		Requested: true, Pinned: true, RenewBy: notAfter.Add(-30 * 24 * time.Hour),
+		Reason: gatewayv1alpha1.ReasonAPIUnavailable, Message: "Konnect's API failed: connection refused.",
+		Summary: gatewayv1alpha1.KonnectStatus{ControlPlaneID: "cp", CertificateID: "c1", CertificateNotAfter: &notAfter},
+	}
+	for _, tc := range []struct {
+		name       string
+		at         time.Time
+		registered string
+		ready      metav1.ConditionStatus
+	}{
+		{"before its renewal time: the API's failure", notAfter.Add(-40 * 24 * time.Hour), gatewayv1alpha1.ReasonAPIUnavailable, metav1.ConditionTrue},
+		{"past its renewal time", notAfter.Add(-time.Hour), gatewayv1alpha1.ReasonCertificateExpiring, metav1.ConditionTrue},
+		{"expired", notAfter.Add(time.Second), gatewayv1alpha1.ReasonCertificateExpired, metav1.ConditionFalse},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			obs := apiDown
+			// The last poll, made just before the API went down, saw the pod connected.
+			obs.PolledAt, obs.Nodes = tc.at.Add(-time.Minute), map[string]time.Time{pod.Name: tc.at.Add(-80 * time.Second)}
+			st := Assess(gateway(1), Observed{Deployment: dep(1, 1, 1), Service: svc, Pods: []corev1.Pod{pod}, Konnect: obs}, metav1.NewTime(tc.at))
+			registered := cond(st, gatewayv1alpha1.ConditionKonnectRegistered)
+			g.Expect(registered.Reason).To(Equal(tc.registered), registered.Message)
+			g.Expect(registered.Status).To(Equal(metav1.ConditionFalse))
+			ready := cond(st, gatewayv1alpha1.ConditionReady)
+			g.Expect(ready.Status).To(Equal(tc.ready), ready.Message)
+			if tc.registered != gatewayv1alpha1.ReasonAPIUnavailable {
+				g.Expect(registered.Message).To(ContainSubstring(notAfter.UTC().Format(time.RFC3339)))
+				g.Expect(registered.Message).To(ContainSubstring("connection refused"), "and why it was not renewed")
+			}
+			if tc.ready == metav1.ConditionFalse {
+				g.Expect(ready.Reason).To(Equal(gatewayv1alpha1.ReasonCertificateExpired))
+			}
+		})
+	}
+}

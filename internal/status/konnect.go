@@ -34,6 +34,9 @@ type KonnectObserved struct {
 	PolledAt time.Time
 	// PollReason and PollMessage tell why the last poll failed; empty when it did not.
 	PollReason, PollMessage string
+	// RenewBy is when the certificate in use should have been replaced (its renewal time);
+	// zero when there is none.
+	RenewBy time.Time
 }
 
 const (
@@ -103,10 +106,28 @@ func readySince(pod *corev1.Pod) (time.Time, bool) {
 // blocking is the condition
 // that keeps Ready False, if any: before the first registration, or when no ready pod is
 // connected. Once registered, a failing Konnect API does not: the data planes keep serving.
-func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32) (registered, connected metav1.Condition, blocking *metav1.Condition, summary *gatewayv1alpha1.KonnectStatus) {
+func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32, now time.Time) (registered, connected metav1.Condition, blocking *metav1.Condition, summary *gatewayv1alpha1.KonnectStatus) {
 	registered = metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered}
 	s := obs.Summary
+	// Judged from the certificate itself, so that it holds while Konnect's API is down.
+	expiry := ""
+	if s.CertificateNotAfter != nil {
+		expiry = s.CertificateNotAfter.UTC().Format(time.RFC3339)
+	}
+	failing := ""
+	if obs.Reason != "" {
+		failing = " Renewing it failed: " + obs.Message
+	}
 	switch {
+	case obs.Pinned && expiry != "" && !now.Before(s.CertificateNotAfter.Time):
+		registered.Status, registered.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonCertificateExpired
+		registered.Message = fmt.Sprintf("Certificate %s expired at %s: the data planes cannot connect to control plane %s until it is replaced.%s",
+			s.CertificateID, expiry, s.ControlPlaneID, failing)
+		blocking = &registered
+	case obs.Pinned && expiry != "" && !obs.RenewBy.IsZero() && !now.Before(obs.RenewBy):
+		registered.Status, registered.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonCertificateExpiring
+		registered.Message = fmt.Sprintf("Certificate %s expires at %s and is past its renewal time (%s); the data planes still connect.%s",
+			s.CertificateID, expiry, obs.RenewBy.UTC().Format(time.RFC3339), failing)
 	case obs.Reason != "":
 		registered.Status, registered.Reason, registered.Message = metav1.ConditionFalse, obs.Reason, obs.Message
 	case obs.Rotating:
@@ -146,7 +167,7 @@ func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32) (r
 		connected.Status, connected.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonNodesMissing
 		connected.Message = fmt.Sprintf("%d of %d ready pods checked in with control plane %s lately; not seen: %s.",
 			len(conns.connected), conns.ready, s.ControlPlaneID, shortList(conns.missing))
-		if len(conns.connected) == 0 && len(conns.pending) == 0 {
+		if len(conns.connected) == 0 && len(conns.pending) == 0 && blocking == nil {
 			blocking = &connected
 		}
 	case len(conns.pending) > 0:

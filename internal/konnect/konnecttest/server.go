@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,9 @@ type Fault struct {
 	Status       int           // 401, 404, 429, 500 …; 0 answers normally after Delay
 	RetryAfter   time.Duration // sent with 429
 	Delay        time.Duration // wait before answering
+	// Oversize, when set, answers 200 with a JSON body of that many bytes, unchecked against
+	// the contract: what a misbehaving server (or not Konnect at all) might send.
+	Oversize int
 }
 
 type certificate struct {
@@ -118,6 +122,12 @@ func (s *Server) SetClock(now func() time.Time) {
 	s.now = now
 }
 
+func (s *Server) clock() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
 
@@ -155,6 +165,13 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, f)
 }
 
+// ClearFaults drops the faults not yet taken whose PathContains contains part.
+func (s *Server) ClearFaults(part string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = slices.DeleteFunc(s.faults, func(f Fault) bool { return strings.Contains(f.PathContains, part) })
+}
+
 // Violations are the contract violations seen so far, requests and responses both. A test
 // that uses the server should require none.
 func (s *Server) Violations() []string {
@@ -185,8 +202,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	reset()
 
+	// Konnect's clock, which stamps the nodes' pings too.
+	w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
+	fault, faulty := s.takeFault(r.URL.Path)
+	if faulty && fault.Oversize > 0 {
+		wait(r, fault.Delay)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"items":[],"padding":"`)
+		chunk := strings.Repeat("x", 1<<16)
+		for left := fault.Oversize - 26; left > 0; left -= len(chunk) {
+			_, _ = io.WriteString(w, chunk[:min(left, len(chunk))])
+		}
+		_, _ = io.WriteString(w, `"}`)
+		return
+	}
 	rec := httptest.NewRecorder()
-	injected := s.handle(rec, r)
+	injected := s.handle(rec, r, fault, faulty)
 	resp := rec.Result()
 	if ok, errs := s.validator.ValidateHttpResponse(r, resp); !ok {
 		for _, e := range errs {
@@ -206,6 +237,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
+// wait waits d, or until the client gives up on r.
+func wait(r *http.Request, d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-r.Context().Done():
+	}
+}
+
 func (s *Server) violate(format string, args ...any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -220,9 +261,9 @@ var (
 )
 
 // handle answers r and reports whether the answer was an injected fault.
-func (s *Server) handle(w http.ResponseWriter, r *http.Request) (injected bool) {
-	if f, ok := s.takeFault(r.URL.Path); ok {
-		time.Sleep(f.Delay)
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, f Fault, faulty bool) (injected bool) {
+	if faulty {
+		wait(r, f.Delay)
 		if f.Status != 0 {
 			if f.Status == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds())))
