@@ -56,6 +56,7 @@ type GatewayDeploymentSpec struct {
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=128
+	// +kubebuilder:validation:XValidation:rule="self.all(e, !has(e.value) || e.value.size() <= 32768)",message="each env value may be at most 32 KiB: put larger settings in a ConfigMap or Secret (envFrom)"
 	Env []corev1.EnvVar `json:"env,omitempty"`
 
 	// envFrom adds variables from ConfigMaps or Secrets to the gateway container.
@@ -313,20 +314,22 @@ type PodOverrides struct {
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/component', 'gateway.portico.dev/gatewaydeployment']))",message="pod labels may not set app.kubernetes.io/name, app.kubernetes.io/instance, app.kubernetes.io/managed-by, app.kubernetes.io/component or gateway.portico.dev/gatewaydeployment: Portico uses them to select the gateway pods"
-	Labels map[string]string `json:"labels,omitempty"`
+	Labels LabelMap `json:"labels,omitempty"`
 
 	// annotations are added to the gateway pods.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
-	Annotations map[string]string `json:"annotations,omitempty"`
+	Annotations AnnotationMap `json:"annotations,omitempty"`
 
 	// nodeSelector constrains the nodes the gateway pods run on.
 	// +optional
-	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// +kubebuilder:validation:MaxProperties=32
+	NodeSelector LabelMap `json:"nodeSelector,omitempty"`
 
 	// tolerations let the gateway pods run on tainted nodes.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
 	// affinity sets node and pod (anti-)affinity for the gateway pods.
@@ -336,17 +339,20 @@ type PodOverrides struct {
 	// topologySpreadConstraints spread the gateway pods across zones or nodes.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=8
 	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	// priorityClassName of the gateway pods.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="priorityClassName must be a DNS subdomain: lowercase letters, digits, '-' and '.'"
 	PriorityClassName string `json:"priorityClassName,omitempty"`
 
 	// serviceAccountName the gateway pods run as. The namespace's default ServiceAccount is
 	// used when omitted.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="serviceAccountName must be a DNS subdomain: lowercase letters, digits, '-' and '.'"
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
 	// runAsUser runs the gateway container as this UID. Leave it unset on OpenShift, whose
@@ -399,7 +405,7 @@ type ServiceSpec struct {
 	// Changing them does not restart the gateway pods.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
-	Annotations map[string]string `json:"annotations,omitempty"`
+	Annotations AnnotationMap `json:"annotations,omitempty"`
 
 	// externalTrafficPolicy of a NodePort or LoadBalancer Service. Local keeps the client's
 	// source IP.
@@ -412,6 +418,7 @@ type ServiceSpec struct {
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$')",message="loadBalancerClass must be a qualified name such as example.com/internal-vip"
 	LoadBalancerClass *string `json:"loadBalancerClass,omitempty"`
 }
 
@@ -430,6 +437,7 @@ type ServicePort struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=15
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && self.matches('[a-z]')",message="port name must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, with at least one letter"
+	// +kubebuilder:validation:XValidation:rule="self != 'status'",message="port name status is reserved for Kong's status listener"
 	Name string `json:"name"`
 
 	// port the Service exposes.

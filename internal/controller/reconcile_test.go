@@ -406,7 +406,7 @@ func TestNoWritesWhenNothingChanged(t *testing.T) {
 		gwd.Spec.Env = []corev1.EnvVar{{Name: "KONG_LOG_LEVEL", Value: "info"}, {Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{
 			FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}}
 		gwd.Spec.Pod.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "edge", Effect: corev1.TaintEffectNoSchedule}}
-		gwd.Spec.Pod.NodeSelector = map[string]string{"kubernetes.io/os": "linux"}
+		gwd.Spec.Pod.NodeSelector = gatewayv1alpha1.LabelMap{"kubernetes.io/os": "linux"}
 		gwd.Spec.Service.Annotations = map[string]string{"lb.example/internal": "true"}
 	})
 	setDeploymentStatus(t, gwd, rolledOut(1))

@@ -46,7 +46,7 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 		return nil, err
 	}
 	template := corev1ac.PodTemplateSpec().
-		WithLabels(mergedLabels(mergedLabels(spec.Pod.Labels, meshPodLabels(spec.Mesh)), Labels(gwd, ComponentGateway))).
+		WithLabels(mergedLabels(mergedLabels(spec.Pod.Labels.Strings(), meshPodLabels(spec.Mesh)), Labels(gwd, ComponentGateway))).
 		WithSpec(podSpec)
 	if annotations := mergedLabels(spec.Pod.Annotations, meshPodAnnotations(spec.Mesh)); len(annotations) > 0 {
 		template.WithAnnotations(annotations)
@@ -148,7 +148,7 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 		ps.WithTerminationGracePeriodSeconds(*pod.TerminationGracePeriodSeconds)
 	}
 	if len(pod.NodeSelector) > 0 {
-		ps.WithNodeSelector(pod.NodeSelector)
+		ps.WithNodeSelector(pod.NodeSelector.Strings())
 	}
 	if len(spec.ImagePullSecrets) > 0 {
 		secrets, err := convertEach[corev1ac.LocalObjectReferenceApplyConfiguration](spec.ImagePullSecrets)

@@ -153,7 +153,7 @@ func fuzzedGateway(r *rand.Rand, replicas uint16, image, labelKey, labelValue, e
 		reserved[k] = true
 	}
 	if labelKey != "" && !reserved[labelKey] {
-		s.Pod.Labels = map[string]string{labelKey: labelValue}
+		s.Pod.Labels = gatewayv1alpha1.LabelMap{labelKey: gatewayv1alpha1.LabelValue(labelValue)}
 	}
 	owned := map[string]bool{}
 	for _, e := range ownedEnv(s) {

@@ -95,9 +95,9 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 			}
 			s.EnvFrom = []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "kong-settings"}}}}
 			s.Pod = gatewayv1alpha1.PodOverrides{
-				Labels:       map[string]string{"team": "edge"},
+				Labels:       gatewayv1alpha1.LabelMap{"team": "edge"},
 				Annotations:  map[string]string{"prometheus.io/scrape": "true"},
-				NodeSelector: map[string]string{"node-role.example/edge": ""},
+				NodeSelector: gatewayv1alpha1.LabelMap{"node-role.example/edge": ""},
 				Tolerations:  []corev1.Toleration{{Key: "edge", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
 				Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
 					PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{

@@ -115,7 +115,7 @@ func TestPodsThatNeverBecomeReadyHitTheDeadline(t *testing.T) {
 	ns := env.NewNamespace(t, nil)
 	gwd := env.CreateGateway(t, ns, "stuck", func(gwd *gatewayv1alpha1.GatewayDeployment) {
 		gwd.Spec.Rollout.ProgressDeadlineSeconds = ptr.To[int32](5)
-		gwd.Spec.Pod.Labels = map[string]string{"chaos.portico.dev/fail": "unready"}
+		gwd.Spec.Pod.Labels = gatewayv1alpha1.LabelMap{"chaos.portico.dev/fail": "unready"}
 	})
 	latest := env.WaitFor(t, gwd, gatewayv1alpha1.ConditionDegraded, metav1.ConditionTrue, gatewayv1alpha1.ReasonProgressDeadlineExceeded)
 	NewWithT(t).Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))

@@ -353,7 +353,7 @@ func TestMultiNamespaceInstallAndUpgrade(t *testing.T) {
 	// 3. The upgrade waits for a rollout: while edge rolls onto pods that never become ready,
 	// the operator reports Upgradeable=False and OLM holds the next version Pending.
 	rolling := env.Get(t, edge)
-	rolling.Spec.Pod.Labels = map[string]string{"chaos.portico.dev/fail": "unready"}
+	rolling.Spec.Pod.Labels = gatewayv1alpha1.LabelMap{"chaos.portico.dev/fail": "unready"}
 	g.Expect(env.K8s.Update(ctx, rolling)).To(Succeed())
 	env.WaitFor(t, edge, gatewayv1alpha1.ConditionProgressing, metav1.ConditionTrue, gatewayv1alpha1.ReasonRollingOut)
 	g.Eventually(func(g Gomega) {
