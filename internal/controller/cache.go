@@ -4,6 +4,7 @@
 package controller
 
 import (
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -40,7 +41,7 @@ func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 			&appsv1.Deployment{}:                 {Transform: specs.slim},
 			// Secrets: Portico's registration Secrets and the token and certificate Secrets
 			// users label for it; never the others.
-			&corev1.Secret{}: {Label: konnectSecretSelector},
+			&corev1.Secret{}: {Label: konnectSecretSelector, Transform: secretAsRead},
 			crdMetadata:      {Label: labels.Everything(), Transform: nameOnly},
 			// Istio's sidecar-injector webhook configurations, by name only.
 			injectorMetadata(): {Label: labels.SelectorFromSet(injectorLabel), Transform: nameOnly},
@@ -64,6 +65,54 @@ var konnectSecretSelector = func() labels.Selector {
 	}
 	return labels.NewSelector().Add(*req)
 }()
+
+// MaxSecretBytes bounds the data Portico keeps of a Secret users label for it: a Konnect token,
+// or a certificate and its key, take a few KiB. A larger one is kept without its data, and a
+// gateway that names it says why.
+const MaxSecretBytes = 64 << 10
+
+// annotationDataDropped marks, in the cache only, a Secret kept without its data; its value is
+// the data's size in bytes.
+const annotationDataDropped = "gateway.portico.dev/cached-without-data"
+
+// secretAsRead keeps of a labelled Secret what Portico reads. Its own registration Secrets are
+// kept whole (it updates them), without managed fields. Of the others: the metadata Portico
+// reads or patches (not annotations, which may hold a copy of the data as kubectl's last
+// applied configuration), and the data up to MaxSecretBytes; of a certificate Secret only the
+// certificate and key.
+func secretAsRead(obj any) (any, error) {
+	s, ok := obj.(*corev1.Secret)
+	if !ok {
+		return obj, nil
+	}
+	if owner := metav1.GetControllerOfNoCopy(s); owner != nil && owner.Kind == "GatewayDeployment" &&
+		s.Labels[gatewayv1alpha1.LabelKonnect] == "registration" {
+		s.ManagedFields = nil
+		return s, nil
+	}
+	out := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: s.Name, Namespace: s.Namespace, UID: s.UID, ResourceVersion: s.ResourceVersion,
+			Labels: s.Labels, OwnerReferences: s.OwnerReferences, Finalizers: s.Finalizers,
+			DeletionTimestamp: s.DeletionTimestamp, CreationTimestamp: s.CreationTimestamp,
+		},
+		Type: s.Type,
+	}
+	data, size := map[string][]byte{}, 0
+	for k, v := range s.Data {
+		if s.Labels[gatewayv1alpha1.LabelKonnect] == "certificate" && k != corev1.TLSCertKey && k != corev1.TLSPrivateKeyKey {
+			continue
+		}
+		data[k] = v
+		size += len(k) + len(v)
+	}
+	if size > MaxSecretBytes {
+		out.Annotations = map[string]string{annotationDataDropped: strconv.Itoa(size)}
+		return out, nil
+	}
+	out.Data = data
+	return out, nil
+}
 
 // nameOnly keeps a CRD's name and age: a CRD's metadata can carry its whole schema in an
 // annotation.

@@ -480,6 +480,11 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 			"Secret %s is labelled %s=%s, not %s: Portico uses as the Konnect %s only a Secret so labelled. Run: kubectl label --overwrite secret -n %s %s %s=%s",
 			name, gatewayv1alpha1.LabelKonnect, secret.Labels[gatewayv1alpha1.LabelKonnect], what, what, namespace, name, gatewayv1alpha1.LabelKonnect, what)}
 	}
+	if size, dropped := secret.Annotations[annotationDataDropped]; err == nil && dropped {
+		return nil, &konnectProblem{reason: secretProblemReason(what), message: fmt.Sprintf(
+			"Secret %s holds %s bytes: Portico reads only Secrets of at most %d KiB (a Konnect %s takes a few KiB). Keep only the %s in it.",
+			name, size, MaxSecretBytes>>10, what, what)}
+	}
 	if err == nil {
 		return secret, nil
 	}

@@ -312,6 +312,21 @@ func TestKonnectFailuresSetTheirReasonAndRecover(t *testing.T) {
 		condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonAuthSecretNotFound)
 	})
 
+	t.Run("token Secret too large to cache", func(t *testing.T) {
+		cpID := newControlPlane(t)
+		big := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "token-big", Labels: map[string]string{gatewayv1alpha1.LabelKonnect: "token"}},
+			Data: map[string][]byte{"token": []byte(konnectToken), "padding": make([]byte, MaxSecretBytes)}}
+		g.Expect(k8s.Create(ctx, big)).To(Succeed())
+		gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "big"},
+			Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, big.Name)}}
+		g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
+		latest := condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonAuthSecretNotFound)
+		g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered).Message).To(ContainSubstring("at most 64 KiB"))
+
+		updateSecret(t, big, func(s *corev1.Secret) { delete(s.Data, "padding") })
+		condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered)
+	})
+
 	t.Run("control plane not found", func(t *testing.T) {
 		cpID := newControlPlaneID()
 		gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nocp"},

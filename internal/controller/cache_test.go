@@ -1,0 +1,57 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package controller
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+)
+
+// The cache keeps of a labelled Secret what Portico reads, and no more than MaxSecretBytes of
+// a user's.
+func TestSecretsAreCachedAsRead(t *testing.T) {
+	g := NewWithT(t)
+	labelled := func(value string, data map[string][]byte) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "ns",
+			Labels:        map[string]string{gatewayv1alpha1.LabelKonnect: value},
+			Annotations:   map[string]string{"kubectl.kubernetes.io/last-applied-configuration": `{"data":{"token":"…"}}`},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}, Finalizers: []string{FinalizerKonnectToken}}, Data: data}
+	}
+	cached := func(s *corev1.Secret) *corev1.Secret {
+		out, err := secretAsRead(s)
+		g.Expect(err).NotTo(HaveOccurred())
+		return out.(*corev1.Secret)
+	}
+
+	token := cached(labelled("token", map[string][]byte{"token": []byte("kpat_x"), "other": []byte("y")}))
+	g.Expect(token.Data).To(HaveLen(2))
+	g.Expect(token.Annotations).To(BeEmpty(), "a last-applied copy of the data is not kept")
+	g.Expect(token.ManagedFields).To(BeEmpty())
+	g.Expect(token.Finalizers).To(ConsistOf(FinalizerKonnectToken))
+
+	cert := cached(labelled("certificate", map[string][]byte{corev1.TLSCertKey: []byte("c"), corev1.TLSPrivateKeyKey: []byte("k"), "ca.crt": []byte("ca")}))
+	g.Expect(cert.Data).To(HaveKey(corev1.TLSCertKey))
+	g.Expect(cert.Data).To(HaveKey(corev1.TLSPrivateKeyKey))
+	g.Expect(cert.Data).NotTo(HaveKey("ca.crt"))
+
+	big := cached(labelled("token", map[string][]byte{"token": make([]byte, MaxSecretBytes)}))
+	g.Expect(big.Data).To(BeEmpty())
+	g.Expect(big.Annotations).To(HaveKeyWithValue(annotationDataDropped, "65541"))
+
+	registration := labelled("registration", map[string][]byte{"tls.crt": make([]byte, MaxSecretBytes)})
+	registration.OwnerReferences = []metav1.OwnerReference{{Kind: "GatewayDeployment", Name: "edge", Controller: ptr.To(true)}}
+	own := cached(registration)
+	g.Expect(own.Data).To(HaveLen(1), "Portico's own registration is kept whole")
+	g.Expect(own.Annotations).To(HaveLen(1))
+	g.Expect(own.ManagedFields).To(BeEmpty())
+
+	registration.OwnerReferences = nil
+	g.Expect(cached(registration).Data).To(BeEmpty(), "labelled as a registration, but not Portico's")
+}
