@@ -47,6 +47,11 @@ const (
 	unpinDeadline = 15 * time.Minute
 )
 
+// FinalizerKonnectRegistration keeps a registration Secret until its certificates are
+// unpinned: a namespace being deleted removes it with the gateway, and with it the only record
+// of certificates retired during a rotation.
+const FinalizerKonnectRegistration = "gateway.portico.dev/konnect-registration"
+
 // FinalizerKonnectToken keeps a token Secret while a gateway still needs it to unpin its
 // certificates: a namespace being deleted would otherwise remove the token first.
 const FinalizerKonnectToken = "gateway.portico.dev/konnect-token-in-use"
@@ -232,7 +237,12 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 	}
 	run.mem = r.konnect.memory(gwd.UID)
 	if run.spec == nil {
-		return run, r.deregister(ctx, gwd, run)
+		return run, r.deregister(ctx, gwd, run, "spec.konnect was removed")
+	}
+	if run.secret != nil && !run.secret.DeletionTimestamp.IsZero() {
+		// Someone deleted the registration: unpin what it holds and let it go; the next
+		// reconcile registers afresh.
+		return run, r.deregister(ctx, gwd, run, "the registration Secret "+run.secret.Name+" is being deleted")
 	}
 	run.obs.Requested = true
 	if err := r.patchFinalizer(ctx, gwd, true); err != nil {
@@ -296,6 +306,14 @@ func (r *GatewayDeploymentReconciler) readRegistration(ctx context.Context, gwd 
 	switch err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); {
 	case err == nil && metav1.IsControlledBy(secret, gwd):
 		run.secret, run.reg = secret, registrationFrom(secret)
+		if secret.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(secret, FinalizerKonnectRegistration) {
+			// Written by a version of Portico before the finalizer.
+			patch := client.MergeFrom(secret.DeepCopy())
+			controllerutil.AddFinalizer(secret, FinalizerKonnectRegistration)
+			if err := r.Patch(ctx, secret, patch); err != nil {
+				return fmt.Errorf("protecting the Konnect registration: %w", err)
+			}
+		}
 	case err != nil && !apierrors.IsNotFound(err):
 		return fmt.Errorf("reading the Konnect registration: %w", err)
 	}
@@ -571,6 +589,20 @@ func (r *GatewayDeploymentReconciler) dropTokenFinalizer(ctx context.Context, se
 	return nil
 }
 
+// releaseRegistration lifts the protection of a registration Secret whose certificates are
+// unpinned (or given up on).
+func (r *GatewayDeploymentReconciler) releaseRegistration(ctx context.Context, secret *corev1.Secret) error {
+	if !controllerutil.ContainsFinalizer(secret, FinalizerKonnectRegistration) {
+		return nil
+	}
+	patch := client.MergeFrom(secret.DeepCopy())
+	controllerutil.RemoveFinalizer(secret, FinalizerKonnectRegistration)
+	if err := r.Patch(ctx, secret, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("releasing the Konnect registration: %w", err)
+	}
+	return nil
+}
+
 // userCertificate reads a user-managed certificate Secret and checks it.
 func (r *GatewayDeploymentReconciler) userCertificate(ctx context.Context, namespace, name string) ([]byte, error) {
 	secret, err := r.konnectSecret(ctx, namespace, name, "certificate")
@@ -591,6 +623,7 @@ func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd
 		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: registrationSecretName(gwd), Namespace: gwd.Namespace}, Type: corev1.SecretTypeOpaque}
 		secret.Labels = render.Labels(gwd, ComponentKonnect)
 		secret.Labels[gatewayv1alpha1.LabelKonnect] = "registration"
+		secret.Finalizers = []string{FinalizerKonnectRegistration}
 		if err := controllerutil.SetControllerReference(gwd, secret, r.scheme); err != nil {
 			return err
 		}
@@ -729,7 +762,7 @@ func gatewayNodes(gwd *gatewayv1alpha1.GatewayDeployment, nodes []konnect.Node, 
 
 // deregister unpins every certificate of a gateway whose spec.konnect was removed, then
 // deletes the registration and lets go of the finalizer.
-func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, why string) error {
 	if err := r.unpinAll(ctx, gwd, run); err != nil {
 		var problem *konnectProblem
 		if !errors.As(err, &problem) {
@@ -737,10 +770,13 @@ func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatew
 		}
 		run.obs.Requested = true
 		run.fail(&konnectProblem{reason: gatewayv1alpha1.ReasonUnpinFailed, retryAfter: problem.retryAfter,
-			message: "spec.konnect was removed, but unpinning the certificates failed; retrying. " + problem.message}, r.Clock.Now())
+			message: why + ", but unpinning the certificates failed; retrying. " + problem.message}, r.Clock.Now())
 		return nil
 	}
 	if run.secret != nil {
+		if err := r.releaseRegistration(ctx, run.secret); err != nil {
+			return err
+		}
 		if err := r.Delete(ctx, run.secret); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("deleting the Konnect registration: %w", err)
 		}
@@ -837,6 +873,11 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 		log.FromContext(ctx).Error(problem, "letting go without unpinning Konnect certificates: unpin them by hand", "reason", why, "certificates", left)
 		r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, "KonnectCertificatesLeftPinned", "Delete",
 			"Released (%s) with certificates still pinned (control plane/certificate): %s. Unpin them in Konnect.", why, left)
+	}
+	if run.secret != nil {
+		if err := r.releaseRegistration(ctx, run.secret); err != nil {
+			return 0, err
+		}
 	}
 	if err := r.releaseToken(ctx, gwd, run.reg.AuthSecret); err != nil {
 		return 0, err

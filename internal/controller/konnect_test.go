@@ -229,6 +229,66 @@ func TestKonnectRegistrationLifecycle(t *testing.T) {
 	noContractViolations(t)
 }
 
+// A namespace being deleted takes the registration Secret with the gateway. Mid-rotation that
+// Secret is the only record of the retired certificate: it stays until everything is unpinned.
+func TestNamespaceDeletionMidRotationUnpinsEverything(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	token := tokenSecret(t, ns, "token", konnectToken, true)
+	cpID := newControlPlane(t)
+	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rotating"},
+		Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, token.Name)}}
+	g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
+	condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered)
+	reg := registrationSecret(t, gwd)
+	g.Expect(reg.Finalizers).To(ContainElement(FinalizerKonnectRegistration))
+
+	testClock.advance(61 * 24 * time.Hour)
+	t.Cleanup(func() { testClock.advance(-61 * 24 * time.Hour) })
+	touch(t, token)
+	condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonCertificateRotating)
+	g.Expect(pinnedIDs(t, cpID)).To(HaveLen(2))
+
+	// What the namespace controller does: delete everything in the namespace at once.
+	g.Expect(k8s.Delete(ctx, reg)).To(Succeed())
+	g.Expect(k8s.Delete(ctx, gwd)).To(Succeed())
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(gwd), &gatewayv1alpha1.GatewayDeployment{}))
+	}, timeout, interval).Should(BeTrue())
+	g.Expect(pinnedIDs(t, cpID)).To(BeEmpty(), "the retired certificate too")
+	g.Eventually(func() bool { return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(reg), &corev1.Secret{})) },
+		timeout, interval).Should(BeTrue(), "the registration is let go")
+}
+
+// Deleting the registration Secret of a live gateway unpins its certificates and registers
+// afresh, rather than leaving them pinned or the Secret stuck.
+func TestDeletedRegistrationIsUnpinnedAndRenewed(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	token := tokenSecret(t, ns, "token", konnectToken, true)
+	cpID := newControlPlane(t)
+	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "renewed"},
+		Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, token.Name)}}
+	g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
+	latest := condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered)
+	first := latest.Status.Konnect.CertificateID
+	reg := registrationSecret(t, gwd)
+
+	g.Expect(k8s.Delete(ctx, reg)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		ids := pinnedIDs(t, cpID)
+		g.Expect(ids).To(HaveLen(1))
+		g.Expect(ids).NotTo(ContainElement(first))
+		renewed := &corev1.Secret{}
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(reg), renewed)).To(Succeed())
+		g.Expect(renewed.UID).NotTo(Equal(reg.UID))
+		g.Expect(renewed.DeletionTimestamp).To(BeNil())
+	}, 2*timeout, interval).Should(Succeed())
+	condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered)
+}
+
 // The two tests that wait on Konnect's clock (backoffs, Retry-After, poll intervals) run
 // beside each other, after the others: each has its own control planes and gateways.
 func TestKonnectFailuresSetTheirReasonAndRecover(t *testing.T) {
