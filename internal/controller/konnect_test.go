@@ -229,18 +229,25 @@ func TestKonnectRegistrationLifecycle(t *testing.T) {
 	noContractViolations(t)
 }
 
+// registeredGateway creates, in a namespace of its own, a token Secret, a control plane and a
+// gateway registered with it, and returns the gateway as registered.
+func registeredGateway(t *testing.T, name string) (*gatewayv1alpha1.GatewayDeployment, *corev1.Secret, string) {
+	t.Helper()
+	ns := newNamespace(t)
+	token := tokenSecret(t, ns, "token", konnectToken, true)
+	cpID := newControlPlane(t)
+	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, token.Name)}}
+	NewWithT(t).Expect(k8s.Create(context.Background(), gwd)).To(Succeed())
+	return condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered), token, cpID
+}
+
 // A namespace being deleted takes the registration Secret with the gateway. Mid-rotation that
 // Secret is the only record of the retired certificate: it stays until everything is unpinned.
 func TestNamespaceDeletionMidRotationUnpinsEverything(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	token := tokenSecret(t, ns, "token", konnectToken, true)
-	cpID := newControlPlane(t)
-	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rotating"},
-		Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, token.Name)}}
-	g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
-	condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered)
+	gwd, token, cpID := registeredGateway(t, "rotating")
 	reg := registrationSecret(t, gwd)
 	g.Expect(reg.Finalizers).To(ContainElement(FinalizerKonnectRegistration))
 
@@ -257,8 +264,9 @@ func TestNamespaceDeletionMidRotationUnpinsEverything(t *testing.T) {
 		return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(gwd), &gatewayv1alpha1.GatewayDeployment{}))
 	}, timeout, interval).Should(BeTrue())
 	g.Expect(pinnedIDs(t, cpID)).To(BeEmpty(), "the retired certificate too")
-	g.Eventually(func() bool { return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(reg), &corev1.Secret{})) },
-		timeout, interval).Should(BeTrue(), "the registration is let go")
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(reg), &corev1.Secret{}))
+	}, timeout, interval).Should(BeTrue(), "the registration is let go")
 }
 
 // Deleting the registration Secret of a live gateway unpins its certificates and registers
@@ -266,14 +274,8 @@ func TestNamespaceDeletionMidRotationUnpinsEverything(t *testing.T) {
 func TestDeletedRegistrationIsUnpinnedAndRenewed(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	token := tokenSecret(t, ns, "token", konnectToken, true)
-	cpID := newControlPlane(t)
-	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "renewed"},
-		Spec: gatewayv1alpha1.GatewayDeploymentSpec{Konnect: konnectSpec(cpID, token.Name)}}
-	g.Expect(k8s.Create(ctx, gwd)).To(Succeed())
-	latest := condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered)
-	first := latest.Status.Konnect.CertificateID
+	gwd, _, cpID := registeredGateway(t, "renewed")
+	first := gwd.Status.Konnect.CertificateID
 	reg := registrationSecret(t, gwd)
 
 	g.Expect(k8s.Delete(ctx, reg)).To(Succeed())
