@@ -55,3 +55,18 @@ func TestSecretsAreCachedAsRead(t *testing.T) {
 	registration.OwnerReferences = nil
 	g.Expect(cached(registration).Data).To(BeEmpty(), "labelled as a registration, but not Portico's")
 }
+
+// kubectl's copy of a GatewayDeployment in its annotations is not kept: it doubles its size.
+func TestGatewaysAreCachedWithoutKubectlsCopy(t *testing.T) {
+	g := NewWithT(t)
+	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Name: "edge", Annotations: map[string]string{
+		corev1.LastAppliedConfigAnnotation: `{"spec":{}}`, gatewayv1alpha1.AnnotationKonnectRelease: "true"}},
+		Spec: gatewayv1alpha1.GatewayDeploymentSpec{Image: "kong:3.9"}}
+	gwd.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	out, err := gatewayAsRead(gwd)
+	g.Expect(err).NotTo(HaveOccurred())
+	cached := out.(*gatewayv1alpha1.GatewayDeployment)
+	g.Expect(cached.Annotations).To(Equal(map[string]string{gatewayv1alpha1.AnnotationKonnectRelease: "true"}))
+	g.Expect(cached.ManagedFields).To(BeEmpty())
+	g.Expect(cached.Spec.Image).To(Equal("kong:3.9"))
+}
