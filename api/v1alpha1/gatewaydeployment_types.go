@@ -298,10 +298,11 @@ type MeshMTLS struct {
 	Mode MTLSMode `json:"mode,omitempty"`
 
 	// upstreamHosts are the Service hosts Kong proxies to, such as
-	// orders.shop.svc.cluster.local.
+	// orders.shop.svc.cluster.local, or *.shop.svc.cluster.local for a whole namespace. Each
+	// gets a DestinationRule, which the operator keeps in memory: at most 16.
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:MaxItems=16
 	// +kubebuilder:validation:items:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self.all(h, h.matches('^([*][.])?[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'))",message="each upstream host must be a DNS name such as orders.shop.svc.cluster.local"
 	UpstreamHosts []string `json:"upstreamHosts,omitempty"`
@@ -319,6 +320,7 @@ type PodOverrides struct {
 	// annotations are added to the gateway pods.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.map(k, k.size() + self[k].size()).sum() <= 131072",message="pod annotations may hold at most 128 KiB of keys and values together"
 	Annotations AnnotationMap `json:"annotations,omitempty"`
 
 	// nodeSelector constrains the nodes the gateway pods run on.
@@ -405,6 +407,7 @@ type ServiceSpec struct {
 	// Changing them does not restart the gateway pods.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.map(k, k.size() + self[k].size()).sum() <= 16384",message="service annotations may hold at most 16 KiB of keys and values together"
 	Annotations AnnotationMap `json:"annotations,omitempty"`
 
 	// externalTrafficPolicy of a NodePort or LoadBalancer Service. Local keeps the client's

@@ -31,9 +31,8 @@ func (m LabelMap) Strings() map[string]string {
 	return out
 }
 
-// AnnotationMap is a set of annotations: qualified-name keys, and at most 128 KiB of keys and
-// values together (the API server allows 256 KiB for all of an object's annotations, Portico's
-// own and Istio's among them).
+// AnnotationMap is a set of annotations with qualified-name keys. Where it is used, it holds
+// at most 128 KiB of keys and values together (the API server allows 256 KiB for all of an
+// object's annotations, Portico's own and Istio's among them), or less.
 // +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="each key must be a qualified name: an optional DNS subdomain prefix (at most 253 characters) and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
-// +kubebuilder:validation:XValidation:rule="self.map(k, k.size() + self[k].size()).sum() <= 131072",message="annotations may hold at most 128 KiB of keys and values together"
 type AnnotationMap map[string]string

@@ -4,6 +4,7 @@
 package controller
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -66,9 +67,21 @@ var konnectSecretSelector = func() labels.Selector {
 	return labels.NewSelector().Add(*req)
 }()
 
+// MaxCachedGatewayBytes bounds what the cache keeps of one GatewayDeployment: its spec and
+// metadata encoded take a few KiB, and one that takes more (up to the API server's 1.5 MiB)
+// is kept without them and read around the cache when reconciled. So a tenant who writes
+// many specs at every maximum costs the operator's memory no more than this each.
+const MaxCachedGatewayBytes = 16 << 10
+
+// annotationSpecNotCached marks, in the cache only, a GatewayDeployment kept without its spec;
+// its value is the size that was not kept, in bytes.
+const annotationSpecNotCached = "gateway.portico.dev/cached-without-spec"
+
 // gatewayAsRead keeps a GatewayDeployment without its managed fields and without kubectl's
-// copy of it in the last-applied annotation, which Portico never reads: a spec applied with
-// kubectl would otherwise take twice its size in memory.
+// copy of it in the last-applied annotation, which Portico never reads (a spec applied with
+// kubectl would take twice its size). One larger than MaxCachedGatewayBytes even so keeps only
+// what the operator reads of the cached copy: names, finalizers, Portico's annotations, the
+// status, and spec.konnect, which indexes the gateways by Secret (its fields are short).
 func gatewayAsRead(obj any) (any, error) {
 	gwd, ok := obj.(*gatewayv1alpha1.GatewayDeployment)
 	if !ok {
@@ -76,7 +89,34 @@ func gatewayAsRead(obj any) (any, error) {
 	}
 	gwd.ManagedFields = nil
 	delete(gwd.Annotations, corev1.LastAppliedConfigAnnotation)
-	return gwd, nil
+	size := 0
+	for _, m := range []map[string]string{gwd.Annotations, gwd.Labels} {
+		for k, v := range m {
+			size += len(k) + len(v)
+		}
+	}
+	if spec, err := json.Marshal(gwd.Spec); err == nil {
+		size += len(spec)
+	}
+	if size <= MaxCachedGatewayBytes {
+		return gwd, nil
+	}
+	slim := &gatewayv1alpha1.GatewayDeployment{
+		TypeMeta: gwd.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name: gwd.Name, Namespace: gwd.Namespace, UID: gwd.UID, ResourceVersion: gwd.ResourceVersion,
+			Generation: gwd.Generation, CreationTimestamp: gwd.CreationTimestamp, DeletionTimestamp: gwd.DeletionTimestamp,
+			Finalizers: gwd.Finalizers, Annotations: map[string]string{annotationSpecNotCached: strconv.Itoa(size)},
+		},
+		Status: gwd.Status,
+	}
+	slim.Spec.Konnect = gwd.Spec.Konnect
+	for _, key := range []string{gatewayv1alpha1.AnnotationKonnectRelease, gatewayv1alpha1.AnnotationKonnectUnpinDeadline} {
+		if v, ok := gwd.Annotations[key]; ok {
+			slim.Annotations[key] = v
+		}
+	}
+	return slim, nil
 }
 
 // MaxSecretBytes bounds the data Portico keeps of a Secret users label for it: a Konnect token,

@@ -4,12 +4,16 @@
 package controller
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )
@@ -69,4 +73,36 @@ func TestGatewaysAreCachedWithoutKubectlsCopy(t *testing.T) {
 	g.Expect(cached.Annotations).To(Equal(map[string]string{gatewayv1alpha1.AnnotationKonnectRelease: "true"}))
 	g.Expect(cached.ManagedFields).To(BeEmpty())
 	g.Expect(cached.Spec.Image).To(Equal("kong:3.9"))
+}
+
+// A GatewayDeployment too large to cache whole is kept slim, and reconciled from a read around
+// the cache: its children follow its spec all the same.
+func TestLargeSpecsAreReadAroundTheCache(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	large := func(gwd *gatewayv1alpha1.GatewayDeployment, version string) {
+		gwd.Spec.Env = nil
+		for i := range 24 {
+			gwd.Spec.Env = append(gwd.Spec.Env, corev1.EnvVar{Name: fmt.Sprintf("KONG_X_%d", i), Value: version + strings.Repeat("x", 1024)})
+		}
+	}
+	gwd := createGateway(t, ns, "large", func(gwd *gatewayv1alpha1.GatewayDeployment) { large(gwd, "1") })
+	g.Expect(envOf(deployment(t, gwd))).To(HaveKeyWithValue("KONG_X_23", "1"+strings.Repeat("x", 1024)))
+
+	cached := &gatewayv1alpha1.GatewayDeployment{}
+	g.Eventually(func(g Gomega) {
+		g.Expect(reconciler.Get(ctx, client.ObjectKeyFromObject(gwd), cached)).To(Succeed())
+		g.Expect(cached.Annotations).To(HaveKey(annotationSpecNotCached))
+		g.Expect(cached.Spec.Env).To(BeEmpty())
+	}, timeout, interval).Should(Succeed())
+
+	latest := &gatewayv1alpha1.GatewayDeployment{}
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(gwd), latest)).To(Succeed())
+	large(latest, "2")
+	g.Expect(k8s.Update(ctx, latest)).To(Succeed())
+	g.Eventually(func() map[string]string { return envOf(deployment(t, gwd)) }, timeout, interval).
+		Should(HaveKeyWithValue("KONG_X_23", "2"+strings.Repeat("x", 1024)))
+	setDeploymentStatus(t, gwd, rolledOut(1))
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
 }

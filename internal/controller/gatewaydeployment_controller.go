@@ -107,6 +107,12 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if _, slim := gwd.Annotations[annotationSpecNotCached]; slim {
+		// Too large to cache whole (see MaxCachedGatewayBytes): read it whole now.
+		if err := r.APIReader.Get(ctx, req.NamespacedName, gwd); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
 	if !gwd.DeletionTimestamp.IsZero() {
 		// The garbage collector removes the children through their owner references; only
 		// Konnect's pinned certificates need Portico.

@@ -727,7 +727,7 @@ func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewa
 			mem.nextPoll = now.Add(max(run.timings.backoff(mem.pollFailures), p.retryAfter))
 		default:
 			mem.pollFailures, mem.pollReason, mem.pollMessage = 0, "", ""
-			mem.nodes = gatewayNodes(gwd, nodes, answeredAt, now)
+			mem.nodes = gatewayNodes(pods, nodes, answeredAt, now)
 			mem.polledAt, mem.nextPoll = now, now.Add(interval)
 		}
 	}
@@ -739,21 +739,22 @@ func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewa
 	run.obs.PollReason, run.obs.PollMessage = mem.pollReason, mem.pollMessage
 }
 
-// maxNodesKept bounds the data planes remembered per gateway: a control plane may hold many
-// more, none of them this gateway's pods.
-const maxNodesKept = 512
-
-// gatewayNodes keeps, of a control plane's nodes, those that may be gwd's pods (named after
-// it), with their last ping moved onto the operator's clock: Konnect stamps pings with its
-// own, given by answeredAt (zero: taken to agree with now), and the two may disagree.
-func gatewayNodes(gwd *gatewayv1alpha1.GatewayDeployment, nodes []konnect.Node, answeredAt, now time.Time) map[string]time.Time {
+// gatewayNodes keeps, of a control plane's nodes, those that are gwd's pods: a control plane
+// may list many more, and what status needs is whether each pod checked in. Their last pings
+// are moved onto the operator's clock: Konnect stamps them with its own, given by answeredAt
+// (zero: taken to agree with now), and the two may disagree.
+func gatewayNodes(pods []corev1.Pod, nodes []konnect.Node, answeredAt, now time.Time) map[string]time.Time {
 	skew := time.Duration(0)
 	if !answeredAt.IsZero() {
 		skew = now.Sub(answeredAt)
 	}
+	names := make(map[string]bool, len(pods))
+	for i := range pods {
+		names[pods[i].Name] = true
+	}
 	kept := map[string]time.Time{}
 	for _, n := range nodes {
-		if strings.HasPrefix(n.Hostname, gwd.Name+"-") && len(kept) < maxNodesKept {
+		if names[n.Hostname] {
 			kept[n.Hostname] = n.LastPing.Add(skew)
 		}
 	}

@@ -635,22 +635,23 @@ func TestSlowKonnectHoldsOnlyItsShareOfWorkers(t *testing.T) {
 }
 
 // Konnect's clock stamps the pings; an operator clock 10 minutes ahead still judges a node
-// that pinged 30 s ago (on Konnect's clock) fresh. Only nodes named after the gateway's pods
-// are kept.
+// that pinged 30 s ago (on Konnect's clock) fresh. Only nodes that are the gateway's pods are
+// kept.
 func TestNodesAreJudgedOnKonnectsClock(t *testing.T) {
 	g := NewWithT(t)
-	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Name: "edge"}}
+	pods := []corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Name: "edge-7d4b9c-x2x7q"}}, {ObjectMeta: metav1.ObjectMeta{Name: "edge-7d4b9c-stale"}}}
 	konnectNow := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	operatorNow := konnectNow.Add(10 * time.Minute)
 	nodes := []konnect.Node{
 		{Hostname: "edge-7d4b9c-x2x7q", LastPing: konnectNow.Add(-30 * time.Second)},
 		{Hostname: "edge-7d4b9c-stale", LastPing: konnectNow.Add(-5 * time.Minute)},
+		{Hostname: "edge-7d4b9c-gone", LastPing: konnectNow},
 		{Hostname: "billing-5f6d7-abcde", LastPing: konnectNow},
 	}
-	kept := gatewayNodes(gwd, nodes, konnectNow, operatorNow)
+	kept := gatewayNodes(pods, nodes, konnectNow, operatorNow)
 	g.Expect(kept).To(HaveLen(2))
 	g.Expect(operatorNow.Sub(kept["edge-7d4b9c-x2x7q"])).To(Equal(30 * time.Second))
 	g.Expect(operatorNow.Sub(kept["edge-7d4b9c-stale"])).To(Equal(5 * time.Minute))
 	// Without Konnect's time (no Date header), its clock is taken to agree.
-	g.Expect(gatewayNodes(gwd, nodes, time.Time{}, operatorNow)["edge-7d4b9c-x2x7q"]).To(Equal(konnectNow.Add(-30 * time.Second)))
+	g.Expect(gatewayNodes(pods, nodes, time.Time{}, operatorNow)["edge-7d4b9c-x2x7q"]).To(Equal(konnectNow.Add(-30 * time.Second)))
 }

@@ -142,13 +142,13 @@ func boundaryCases() []boundaryCase {
 			g.Spec.Service.Ports = append(g.Spec.Service.Ports, gatewayv1alpha1.ServicePort{Name: name, Port: int32(8000 + i), TargetPort: int32(8000 + i)})
 		}
 	})
-	add("service.annotations (64) and loadBalancerClass (253)", func(g *gatewayv1alpha1.GatewayDeployment) {
+	add("service.annotations (64, 16 KiB) and loadBalancerClass (253)", func(g *gatewayv1alpha1.GatewayDeployment) {
 		g.Spec.Service.Type = gatewayv1alpha1.ServiceTypeLoadBalancer
 		g.Spec.Service.LoadBalancerClass = ptr.To(fill("lb.example.", 200) + "z/" + fill("c", 51))
 		g.Spec.Service.Annotations = gatewayv1alpha1.AnnotationMap{}
 		for i := range 64 {
-			key := qualifiedKey(i)
-			g.Spec.Service.Annotations[key] = fill("y", annotationBytesMax/64-len(key))
+			key := fmt.Sprintf("lb.example/k%02d", i)
+			g.Spec.Service.Annotations[key] = fill("y", serviceAnnotationBytesMax/64-len(key))
 		}
 	})
 	add("rollout (edges)", func(g *gatewayv1alpha1.GatewayDeployment) {
@@ -166,7 +166,7 @@ func boundaryCases() []boundaryCase {
 			m.ExcludeOutboundPorts = append(m.ExcludeOutboundPorts, int32(65535-i))
 			m.ExcludeOutboundIPRanges = append(m.ExcludeOutboundIPRanges, fmt.Sprintf("fd00:%x::/32", i))
 		}
-		for i := range 64 {
+		for i := range 16 {
 			m.MTLS.UpstreamHosts = append(m.MTLS.UpstreamHosts, fmt.Sprintf("*.h%02d", i)+fill(".a-b1", 247)+"z")
 		}
 		g.Spec.Mesh = m
@@ -208,7 +208,7 @@ func boundaryCases() []boundaryCase {
 	probe("service.annotations (too many bytes)", func(g *gatewayv1alpha1.GatewayDeployment) {
 		g.Spec.Service.Annotations = gatewayv1alpha1.AnnotationMap{}
 		for i := range 64 {
-			g.Spec.Service.Annotations[fmt.Sprintf("a%d", i)] = fill("x", 8192)
+			g.Spec.Service.Annotations[fmt.Sprintf("a%d", i)] = fill("x", 4096)
 		}
 	})
 	for _, name := range []string{"Bad_Name", "-x", "x..y", ""} {
@@ -297,5 +297,9 @@ func dryRunApply(ctx context.Context, desired any) error {
 	return nil
 }
 
-// annotationBytesMax is how many bytes of keys and values the CRD admits in annotations.
-const annotationBytesMax = 128 << 10
+// annotationBytesMax and serviceAnnotationBytesMax are how many bytes of keys and values the
+// CRD admits in the pod's and the Service's annotations.
+const (
+	annotationBytesMax        = 128 << 10
+	serviceAnnotationBytesMax = 16 << 10
+)
