@@ -5,6 +5,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -160,4 +161,117 @@ func TestAdmissionAcceptsAndDefaults(t *testing.T) {
 	err := k8s.Patch(ctx, gwd, client.RawPatch(types.MergePatchType, patch))
 	g.Expect(err).To(HaveOccurred())
 	g.Expect(strings.Contains(err.Error(), "cannot both be 0")).To(BeTrue(), err.Error())
+}
+
+// Every Konnect rule at its boundary: the value just inside is admitted, the one just outside
+// refused with the rule's message.
+func TestKonnectAdmissionAtEveryBoundary(t *testing.T) {
+	ns := newNamespace(t)
+	const uuid = "7f9fd312-a987-4628-b4c5-bb4f4fddd5f7"
+	konnect := func(set func(k map[string]any)) map[string]any {
+		k := map[string]any{"controlPlaneID": uuid, "authSecretRef": map[string]any{"name": "token"}}
+		set(k)
+		return map[string]any{"konnect": k}
+	}
+	labels := func(n int) map[string]any {
+		m := map[string]any{}
+		for i := range n {
+			m[fmt.Sprintf("l%d", i)] = "v"
+		}
+		return m
+	}
+	cases := []struct {
+		name    string
+		inside  map[string]any
+		outside map[string]any
+		message string
+	}{
+		{"one of controlPlaneID and controlPlaneName",
+			konnect(func(k map[string]any) { delete(k, "controlPlaneID"); k["controlPlaneName"] = "payments" }),
+			konnect(func(k map[string]any) { k["controlPlaneName"] = "payments" }), "set exactly one of controlPlaneID and controlPlaneName"},
+		{"neither controlPlaneID nor controlPlaneName", nil,
+			konnect(func(k map[string]any) { delete(k, "controlPlaneID") }), "set exactly one of controlPlaneID and controlPlaneName"},
+		{"controlPlaneID a UUID",
+			konnect(func(k map[string]any) { k["controlPlaneID"] = strings.ToUpper(uuid) }),
+			konnect(func(k map[string]any) { k["controlPlaneID"] = uuid[:35] + "g" }), "controlPlaneID must be a UUID"},
+		{"controlPlaneName at most 100",
+			konnect(func(k map[string]any) { delete(k, "controlPlaneID"); k["controlPlaneName"] = strings.Repeat("n", 100) }),
+			konnect(func(k map[string]any) { delete(k, "controlPlaneID"); k["controlPlaneName"] = strings.Repeat("n", 101) }), "spec.konnect.controlPlaneName"},
+		{"controlPlaneName not empty", nil,
+			konnect(func(k map[string]any) { delete(k, "controlPlaneID"); k["controlPlaneName"] = "" }), "spec.konnect.controlPlaneName"},
+		{"serverURL https with a port",
+			konnect(func(k map[string]any) { k["serverURL"] = "https://eu.api.konghq.com:443" }),
+			konnect(func(k map[string]any) { k["serverURL"] = "http://eu.api.konghq.com" }), "serverURL must be an https URL"},
+		{"serverURL without a path", nil,
+			konnect(func(k map[string]any) { k["serverURL"] = "https://eu.api.konghq.com/v2" }), "serverURL must be an https URL"},
+		{"serverURL at most 253",
+			konnect(func(k map[string]any) { k["serverURL"] = "https://" + strings.Repeat("a", 245) }),
+			konnect(func(k map[string]any) { k["serverURL"] = "https://" + strings.Repeat("a", 246) }), "spec.konnect.serverURL"},
+		{"authSecretRef name 1 to 253",
+			konnect(func(k map[string]any) { k["authSecretRef"] = map[string]any{"name": strings.Repeat("s", 253)} }),
+			konnect(func(k map[string]any) { k["authSecretRef"] = map[string]any{"name": strings.Repeat("s", 254)} }), "spec.konnect.authSecretRef.name"},
+		{"authSecretRef name required", nil,
+			konnect(func(k map[string]any) { k["authSecretRef"] = map[string]any{"name": ""} }), "spec.konnect.authSecretRef.name"},
+		{"authSecretRef key 1 to 253",
+			konnect(func(k map[string]any) { k["authSecretRef"] = map[string]any{"name": "t", "key": strings.Repeat("k", 253)} }),
+			konnect(func(k map[string]any) { k["authSecretRef"] = map[string]any{"name": "t", "key": strings.Repeat("k", 254)} }), "spec.konnect.authSecretRef.key"},
+		{"at most 5 dataPlaneLabels",
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = labels(5) }),
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = labels(6) }), "spec.konnect.dataPlaneLabels"},
+		{"dataPlaneLabels key at most 63",
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{strings.Repeat("k", 63): "v"} }),
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{strings.Repeat("k", 64): "v"} }), "each dataPlaneLabels key must be at most 63"},
+		{"dataPlaneLabels key shape",
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{"a.b_c-9": "v"} }),
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{"-a": "v"} }), "each dataPlaneLabels key must be at most 63"},
+		{"dataPlaneLabels key not Kong's",
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{"team-kong": "v"} }),
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{"Konnect-team": "v"} }), "Kong reserves them"},
+		{"dataPlaneLabels value 1 to 63",
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{"team": strings.Repeat("v", 63)} }),
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{"team": strings.Repeat("v", 64)} }), "spec.konnect.dataPlaneLabels.team"},
+		{"dataPlaneLabels value not empty", nil,
+			konnect(func(k map[string]any) { k["dataPlaneLabels"] = map[string]any{"team": ""} }), "spec.konnect.dataPlaneLabels.team"},
+		{"pollInterval at least 10s",
+			konnect(func(k map[string]any) { k["pollInterval"] = "10s" }),
+			konnect(func(k map[string]any) { k["pollInterval"] = "9s" }), "pollInterval must be between 10s and 1h"},
+		{"pollInterval at most 1h",
+			konnect(func(k map[string]any) { k["pollInterval"] = "1h" }),
+			konnect(func(k map[string]any) { k["pollInterval"] = "1h1s" }), "pollInterval must be between 10s and 1h"},
+		{"certificate duration at least 1h",
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"duration": "1h", "renewBefore": "5m"} }),
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"duration": "59m", "renewBefore": "5m"} }), "duration must be at least 1h"},
+		{"certificate renewBefore at least 5m",
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"renewBefore": "5m"} }),
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"renewBefore": "4m59s"} }), "renewBefore must be at least 5m"},
+		{"certificate renewBefore shorter than duration",
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"duration": "721h"} }),
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"duration": "720h"} }), "renewBefore must be shorter than duration"},
+		{"certificate renewBefore shorter than the default duration",
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"renewBefore": "2159h"} }),
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"renewBefore": "2160h"} }), "renewBefore must be shorter than duration"},
+		{"certificate secretName alone",
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"secretName": strings.Repeat("c", 253)} }),
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"secretName": "mine", "duration": "24h"} }), "secretName names a certificate you manage"},
+		{"certificate secretName at most 253", nil,
+			konnect(func(k map[string]any) { k["certificate"] = map[string]any{"secretName": strings.Repeat("c", 254)} }), "spec.konnect.certificate.secretName"},
+		{"env without KONG_CLUSTER_* under konnect",
+			konnect(func(k map[string]any) {}),
+			func() map[string]any {
+				spec := konnect(func(k map[string]any) {})
+				spec["env"] = []any{map[string]any{"name": "KONG_CLUSTER_CONTROL_PLANE", "value": "evil.example:443"}}
+				return spec
+			}(), "Portico derives them from spec.konnect"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			if tc.inside != nil {
+				g.Expect(k8s.Create(context.Background(), gwdObject(ns, fmt.Sprintf("inside-%d", i), tc.inside))).To(Succeed())
+			}
+			err := k8s.Create(context.Background(), gwdObject(ns, fmt.Sprintf("outside-%d", i), tc.outside))
+			g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want an Invalid error, got %v", err)
+			g.Expect(err.Error()).To(ContainSubstring(tc.message))
+		})
+	}
 }
