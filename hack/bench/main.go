@@ -64,6 +64,9 @@ var (
 	profileSeconds int
 	// bound adds boundRun to each pair (-bound).
 	bound bool
+	// maximal makes gateway give every GatewayDeployment the largest spec the CRD admits and
+	// the local cluster can run (-hostile).
+	maximal bool
 )
 
 const (
@@ -110,6 +113,7 @@ func main() {
 	flag.IntVar(&profileSeconds, "profile-seconds", 30, "how long the CPU profiles of -profile run from each run's start")
 	flag.BoolVar(&bound, "bound", false, "also run, in each pair, the least any operator could ask of the API server (the bench creates each gateway and its children and writes its Ready status)")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
+	hostile := flag.Int("hostile", 0, "also run N=hostile GatewayDeployments at every maximum of the spec (as a hostile tenant would write them), for peak RSS (0: skip)")
 	flag.Parse()
 	// The bench's clients have nothing to log; controller-runtime would otherwise warn, with a
 	// stack trace, that no logger was set.
@@ -196,6 +200,14 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: memory N=%d with %d unrelated objects\n", *memory, unrelatedObjects)
 		crowded := portico(*memory, manager, 0, unrelatedObjects)
 		memoryTable(&report, *memory, plain, crowded)
+	}
+	if *hostile > 0 {
+		fmt.Fprintf(os.Stderr, "bench: hostile N=%d, each spec at every maximum\n", *hostile)
+		plain := portico(*hostile, manager, 0, 0)
+		maximal = true
+		worst := portico(*hostile, manager, 0, 0)
+		maximal = false
+		hostileTable(&report, *hostile, plain, worst)
 	}
 	cluster("down")
 	sizesRun := make([]int, 0, len(plots))
@@ -296,8 +308,16 @@ func profileAPIServer(kubeconfig, name string) (wait func()) {
 	return profileCPU(httpClient, strings.TrimSuffix(cfg.Host, "/"), name)
 }
 
-// gateway is the GatewayDeployment both runs use, as the API server would default it.
+// gateway is the GatewayDeployment both runs use, as the API server would default it; with
+// -hostile, at every maximum of its spec.
 func gateway(i int) *gatewayv1alpha1.GatewayDeployment {
+	if maximal {
+		return maximalGateway(i)
+	}
+	return ordinaryGateway(i)
+}
+
+func ordinaryGateway(i int) *gatewayv1alpha1.GatewayDeployment {
 	return &gatewayv1alpha1.GatewayDeployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: gatewayv1alpha1.GroupVersion.String(), Kind: "GatewayDeployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("gw-%04d", i), Namespace: namespace},
@@ -548,7 +568,7 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	// BENCH_OPERATOR_ARGS tries other settings (the report names them in its command line).
 	args = append(args, strings.Fields(os.Getenv("BENCH_OPERATOR_ARGS"))...)
 	cmd := exec.Command(manager, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "CONTAINER_MEMORY_LIMIT="+shippedMemoryLimit())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-operator.log"))
 	must(err, "creating the operator log")
@@ -981,6 +1001,61 @@ func sum(counts map[string]float64) float64 {
 		total += v
 	}
 	return total
+}
+
+// shippedMemoryLimit is the operator container's memory limit in config/manager, in bytes, as
+// the downward API gives it to the operator in a cluster.
+func shippedMemoryLimit() string {
+	raw, err := os.ReadFile(filepath.Join("config", "manager", "manager.yaml"))
+	must(err, "reading the operator's Deployment")
+	for doc := range strings.SplitSeq(string(raw), "\n---") {
+		d := &appsv1.Deployment{}
+		if yaml.Unmarshal([]byte(doc), d) != nil || d.Kind != "Deployment" {
+			continue
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if c.Name == "manager" {
+				return strconv.FormatInt(c.Resources.Limits.Memory().Value(), 10)
+			}
+		}
+	}
+	fail(fmt.Errorf("config/manager/manager.yaml has no manager container"))
+	return ""
+}
+
+// maximalGateway is gateway(i) with every map and list of its spec at the CRD's maximum and
+// the longest values, short of the API server's object size limit: 128 KiB of pod annotations,
+// 16 KiB of Service annotations, 64 pod labels, 128 env values of 4 KiB, 32 tolerations.
+// Scheduling stays possible (no node selector), so that the gateways become Ready.
+func maximalGateway(i int) *gatewayv1alpha1.GatewayDeployment {
+	gwd := ordinaryGateway(i)
+	spec := &gwd.Spec
+	spec.Pod.Annotations, spec.Pod.Labels, spec.Service.Annotations = gatewayv1alpha1.AnnotationMap{}, gatewayv1alpha1.LabelMap{}, gatewayv1alpha1.AnnotationMap{}
+	for k := range 64 {
+		key := fmt.Sprintf("bench.portico.dev/k%02d", k)
+		spec.Pod.Annotations[key] = strings.Repeat("a", 2048-len(key))
+		spec.Service.Annotations[key] = strings.Repeat("s", 256-len(key))
+		spec.Pod.Labels[strings.Repeat("p", 230)+fmt.Sprintf(".example/%02d", k)+strings.Repeat("n", 50)] = gatewayv1alpha1.LabelValue(strings.Repeat("v", 63))
+	}
+	for k := range 128 {
+		spec.Env = append(spec.Env, corev1.EnvVar{Name: fmt.Sprintf("BENCH_%03d", k), Value: strings.Repeat("e", 4<<10)})
+	}
+	for k := range 32 {
+		spec.Pod.Tolerations = append(spec.Pod.Tolerations, corev1.Toleration{Key: fmt.Sprintf("bench.portico.dev/t%02d", k), Operator: corev1.TolerationOpExists})
+	}
+	return gwd
+}
+
+// hostileTable reports peak RSS with ordinary and with maximal specs.
+func hostileTable(b *strings.Builder, n int, plain, worst operatorRun) {
+	mib := func(kib int64) float64 { return float64(kib) / 1024 }
+	fmt.Fprintf(b, "\n| hostile run, N=%d | peak RSS | of it at most: anonymous / file-backed (sampled) | all Ready |\n|---|---|---|---|\n", n)
+	for _, row := range []struct {
+		name string
+		run  operatorRun
+	}{{"ordinary specs", plain}, {"every spec at every maximum", worst}} {
+		fmt.Fprintf(b, "| %s | %.0f MiB | %.0f / %.0f MiB | %.1f s |\n", row.name, mib(row.run.peakRSSKiB), mib(row.run.peakAnonKiB), mib(row.run.peakFileKiB), row.run.total.Seconds())
+	}
 }
 
 // memoryTable reports peak RSS without and with unrelated objects in the cluster.

@@ -213,8 +213,12 @@ func TestKonnectAdmissionAtEveryBoundary(t *testing.T) {
 		{"authSecretRef name required", nil,
 			konnect(func(k map[string]any) { k["authSecretRef"] = map[string]any{"name": ""} }), "spec.konnect.authSecretRef.name"},
 		{"authSecretRef key 1 to 253",
-			konnect(func(k map[string]any) { k["authSecretRef"] = map[string]any{"name": "t", "key": strings.Repeat("k", 253)} }),
-			konnect(func(k map[string]any) { k["authSecretRef"] = map[string]any{"name": "t", "key": strings.Repeat("k", 254)} }), "spec.konnect.authSecretRef.key"},
+			konnect(func(k map[string]any) {
+				k["authSecretRef"] = map[string]any{"name": "t", "key": strings.Repeat("k", 253)}
+			}),
+			konnect(func(k map[string]any) {
+				k["authSecretRef"] = map[string]any{"name": "t", "key": strings.Repeat("k", 254)}
+			}), "spec.konnect.authSecretRef.key"},
 		{"at most 5 dataPlaneLabels",
 			konnect(func(k map[string]any) { k["dataPlaneLabels"] = labels(5) }),
 			konnect(func(k map[string]any) { k["dataPlaneLabels"] = labels(6) }), "spec.konnect.dataPlaneLabels"},

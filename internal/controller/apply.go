@@ -159,12 +159,12 @@ func applyIfChanged[O client.Object, A any](
 		if r.children.covered(gwd, child, seenVersion(cached, desired)) {
 			return nil
 		}
+		if err := encode(); err != nil {
+			return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
+		}
 		live, err := r.comparable(ctx, cached)
 		if err != nil {
 			return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
-		}
-		if err := encode(); err != nil {
-			return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
 		}
 		same, err := r.judge(gwd, child, live, desired, body)
 		if err != nil {
@@ -195,7 +195,11 @@ func applyIfChanged[O client.Object, A any](
 	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
 	changesFrom(ctx).add(action, kind+" "+key.Name)
 	if action == "Create" {
-		r.children.rememberCreated(gwd, child, cached)
+		remembered := client.Object(cached)
+		if d, ok := remembered.(*appsv1.Deployment); ok {
+			remembered = withoutSpec(d) // as the cache will hold it: the spec may take a MiB
+		}
+		r.children.rememberCreated(gwd, child, remembered)
 	}
 	// The answer is the live child: judged now, its next reconciles need not compare (nor,
 	// for a Deployment, keep its spec). The apply stands either way: a failed comparison only

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -72,6 +73,14 @@ var konnectSecretSelector = func() labels.Selector {
 // is kept without them and read around the cache when reconciled. So a tenant who writes
 // many specs at every maximum costs the operator's memory no more than this each.
 const MaxCachedGatewayBytes = 16 << 10
+
+// largeAtOnce is how many gateways larger than MaxCachedGatewayBytes are reconciled at once:
+// one such reconcile reads, writes and compares up to a few MiB in passing. largeRetry is how
+// soon one that found no free slot tries again.
+const (
+	largeAtOnce = 2
+	largeRetry  = time.Second
+)
 
 // annotationSpecNotCached marks, in the cache only, a GatewayDeployment kept without its spec;
 // its value is the size that was not kept, in bytes.

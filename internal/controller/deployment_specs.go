@@ -14,6 +14,8 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/portico-dev/portico/internal/render"
 )
 
 // DeploymentSpecs keeps the specs of the cached Deployments in their compact wire form, out
@@ -43,7 +45,9 @@ func NewDeploymentSpecs() *DeploymentSpecs {
 }
 
 // slim is the cache's transform for Deployments: it keeps the spec here and leaves the
-// object its metadata (without managed fields), replicas, template annotations and status.
+// object its metadata (without managed fields), replicas, status, and of the template's
+// annotations the one Portico reads (the pinned Konnect certificate): the others come from
+// spec.pod.annotations and may take 128 KiB.
 func (s *DeploymentSpecs) slim(obj any) (any, error) {
 	d, ok := obj.(*appsv1.Deployment)
 	if !ok {
@@ -63,11 +67,19 @@ func (s *DeploymentSpecs) slim(obj any) (any, error) {
 		s.byUID[d.UID] = encodedSpec{generation: d.Generation, raw: raw}
 		s.mu.Unlock()
 	}
+	return withoutSpec(d), nil
+}
+
+// withoutSpec is d as the cache keeps it: its metadata (without managed fields), replicas,
+// status, and the one template annotation Portico reads.
+func withoutSpec(d *appsv1.Deployment) *appsv1.Deployment {
 	out := &appsv1.Deployment{TypeMeta: d.TypeMeta, ObjectMeta: d.ObjectMeta, Status: d.Status}
 	out.ManagedFields = nil
 	out.Spec.Replicas = d.Spec.Replicas
-	out.Spec.Template.Annotations = d.Spec.Template.Annotations
-	return out, nil
+	if id, ok := d.Spec.Template.Annotations[render.AnnotationKonnectCertificate]; ok {
+		out.Spec.Template.Annotations = map[string]string{render.AnnotationKonnectCertificate: id}
+	}
+	return out
 }
 
 // judged lets go of the spec of d's generation: Portico found it holds what it wants.

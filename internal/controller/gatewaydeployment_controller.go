@@ -86,6 +86,8 @@ type GatewayDeploymentReconciler struct {
 	statusWrites sync.Map
 	// children remembers what the cache cannot tell yet or again (see childMemo).
 	children childMemo
+	// largeReconciles holds a slot for each large gateway being reconciled (largeAtOnce).
+	largeReconciles chan struct{}
 }
 
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch
@@ -108,7 +110,14 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if _, slim := gwd.Annotations[annotationSpecNotCached]; slim {
-		// Too large to cache whole (see MaxCachedGatewayBytes): read it whole now.
+		// Too large to cache whole (see MaxCachedGatewayBytes): read it whole now, when one
+		// of the few slots for such gateways is free. Waiting here would hold a worker.
+		select {
+		case r.largeReconciles <- struct{}{}:
+			defer func() { <-r.largeReconciles }()
+		default:
+			return ctrl.Result{RequeueAfter: largeRetry}, nil
+		}
 		if err := r.APIReader.Get(ctx, req.NamespacedName, gwd); err != nil {
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
@@ -365,6 +374,7 @@ var podNews = newsOn(func(old, cur *corev1.Pod) bool {
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
 	r.cache, r.scheme, r.mapper = mgr.GetCache(), mgr.GetScheme(), mgr.GetRESTMapper()
+	r.largeReconciles = make(chan struct{}, largeAtOnce)
 	timings := r.KonnectTimings.orDefaults()
 	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4)), timings: timings, byID: map[types.UID]*konnectMemory{}}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {

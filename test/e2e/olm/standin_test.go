@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"sync"
 	"time"
 
@@ -110,11 +111,13 @@ func (s *standIns) start(pod *corev1.Pod) (*standIn, error) {
 	environment := []string{"KUBECONFIG=" + kubeconfig}
 	for _, e := range container.Env {
 		value := e.Value
-		if e.ValueFrom != nil {
-			if e.ValueFrom.FieldRef == nil {
+		if from := e.ValueFrom; from != nil && from.ResourceFieldRef != nil && from.ResourceFieldRef.Resource == "limits.memory" {
+			value = strconv.FormatInt(container.Resources.Limits.Memory().Value(), 10)
+		} else if from != nil {
+			if from.FieldRef == nil {
 				return nil, fmt.Errorf("pod %s: env %s comes from something other than the downward API", pod.Name, e.Name)
 			}
-			switch path := e.ValueFrom.FieldRef.FieldPath; {
+			switch path := from.FieldRef.FieldPath; {
 			case path == "metadata.namespace":
 				value = pod.Namespace
 			case path == "metadata.name":
