@@ -65,8 +65,9 @@ var (
 	// bound adds boundRun to each pair (-bound).
 	bound bool
 	// maximal makes gateway give every GatewayDeployment the largest spec the CRD admits and
-	// the local cluster can run (-hostile).
-	maximal bool
+	// the local cluster can run (-hostile), with env values of envBytes.
+	maximal  bool
+	envBytes int
 )
 
 const (
@@ -114,6 +115,7 @@ func main() {
 	flag.BoolVar(&bound, "bound", false, "also run, in each pair, the least any operator could ask of the API server (the bench creates each gateway and its children and writes its Ready status)")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
 	hostile := flag.Int("hostile", 0, "also run N=hostile GatewayDeployments at every maximum of the spec (as a hostile tenant would write them), for peak RSS (0: skip)")
+	flag.IntVar(&envBytes, "hostile-env-bytes", 4<<10, "the length of each of the 128 env values in -hostile specs (the local etcd's 2 GiB holds about 300 gateways at 4 KiB)")
 	flag.Parse()
 	// The bench's clients have nothing to log; controller-runtime would otherwise warn, with a
 	// stack trace, that no logger was set.
@@ -1025,7 +1027,7 @@ func shippedMemoryLimit() string {
 
 // maximalGateway is gateway(i) with every map and list of its spec at the CRD's maximum and
 // the longest values, short of the API server's object size limit: 128 KiB of pod annotations,
-// 16 KiB of Service annotations, 64 pod labels, 128 env values of 4 KiB, 32 tolerations.
+// 16 KiB of Service annotations, 64 pod labels, 128 env values of envBytes, 32 tolerations.
 // Scheduling stays possible (no node selector), so that the gateways become Ready.
 func maximalGateway(i int) *gatewayv1alpha1.GatewayDeployment {
 	gwd := ordinaryGateway(i)
@@ -1038,7 +1040,7 @@ func maximalGateway(i int) *gatewayv1alpha1.GatewayDeployment {
 		spec.Pod.Labels[strings.Repeat("p", 230)+fmt.Sprintf(".example/%02d", k)+strings.Repeat("n", 50)] = gatewayv1alpha1.LabelValue(strings.Repeat("v", 63))
 	}
 	for k := range 128 {
-		spec.Env = append(spec.Env, corev1.EnvVar{Name: fmt.Sprintf("BENCH_%03d", k), Value: strings.Repeat("e", 4<<10)})
+		spec.Env = append(spec.Env, corev1.EnvVar{Name: fmt.Sprintf("BENCH_%03d", k), Value: strings.Repeat("e", envBytes)})
 	}
 	for k := range 32 {
 		spec.Pod.Tolerations = append(spec.Pod.Tolerations, corev1.Toleration{Key: fmt.Sprintf("bench.portico.dev/t%02d", k), Operator: corev1.TolerationOpExists})
@@ -1049,7 +1051,7 @@ func maximalGateway(i int) *gatewayv1alpha1.GatewayDeployment {
 // hostileTable reports peak RSS with ordinary and with maximal specs.
 func hostileTable(b *strings.Builder, n int, plain, worst operatorRun) {
 	mib := func(kib int64) float64 { return float64(kib) / 1024 }
-	fmt.Fprintf(b, "\n| hostile run, N=%d | peak RSS | of it at most: anonymous / file-backed (sampled) | all Ready |\n|---|---|---|---|\n", n)
+	fmt.Fprintf(b, "\n| hostile run, N=%d (env values of %d bytes) | peak RSS | of it at most: anonymous / file-backed (sampled) | all Ready |\n|---|---|---|---|\n", n, envBytes)
 	for _, row := range []struct {
 		name string
 		run  operatorRun

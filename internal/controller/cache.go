@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -15,8 +16,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )
@@ -75,12 +78,61 @@ var konnectSecretSelector = func() labels.Selector {
 const MaxCachedGatewayBytes = 16 << 10
 
 // largeAtOnce is how many gateways larger than MaxCachedGatewayBytes are reconciled at once:
-// one such reconcile reads, writes and compares up to a few MiB in passing. largeRetry is how
-// soon one that found no free slot tries again.
+// one such reconcile reads, writes and compares up to a few MiB in passing. One that finds no
+// free slot is woken, in turn, when a slot frees; largeRetry is its fallback.
 const (
 	largeAtOnce = 2
-	largeRetry  = time.Second
+	largeRetry  = time.Minute
 )
+
+// largeSlots hands out the slots for large gateways. Those that found none wait in line,
+// without holding a worker or polling: each slot released wakes the first in line.
+type largeSlots struct {
+	mu      sync.Mutex
+	free    int
+	waiting []types.NamespacedName
+	queued  map[types.NamespacedName]bool
+	// wake carries the gateway to reconcile next to the controller.
+	wake chan event.GenericEvent
+}
+
+func newLargeSlots(n int) *largeSlots {
+	return &largeSlots{free: n, queued: map[types.NamespacedName]bool{}, wake: make(chan event.GenericEvent, n)}
+}
+
+// take takes a slot for key, or puts key in line.
+func (s *largeSlots) take(key types.NamespacedName) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.free > 0 {
+		s.free--
+		return true
+	}
+	if !s.queued[key] {
+		s.queued[key] = true
+		s.waiting = append(s.waiting, key)
+	}
+	return false
+}
+
+// release gives a slot back and wakes the first in line.
+func (s *largeSlots) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.free++
+	if len(s.waiting) == 0 {
+		return
+	}
+	next := s.waiting[0]
+	s.waiting = s.waiting[1:]
+	delete(s.queued, next)
+	gwd := &gatewayv1alpha1.GatewayDeployment{}
+	gwd.Namespace, gwd.Name = next.Namespace, next.Name
+	select {
+	case s.wake <- event.GenericEvent{Object: gwd}:
+	default: // the controller has wake-ups enough to read: largeRetry brings this one back
+	}
+}
 
 // annotationSpecNotCached marks, in the cache only, a GatewayDeployment kept without its spec;
 // its value is the size that was not kept, in bytes.
@@ -189,8 +241,8 @@ func nameOnly(obj any) (any, error) {
 }
 
 // podStatusOnly keeps what status assessment reads of a gateway pod and drops the rest (the
-// spec, managed fields, annotations, the conditions and container details it never reads),
-// so that many pods cost little memory.
+// spec, managed fields, annotations, labels but the selector's, the conditions and container
+// details it never reads), so that many pods cost little memory.
 func podStatusOnly(obj any) (any, error) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
@@ -202,7 +254,7 @@ func podStatusOnly(obj any) (any, error) {
 			Namespace:         pod.Namespace,
 			UID:               pod.UID,
 			ResourceVersion:   pod.ResourceVersion,
-			Labels:            pod.Labels,
+			Labels:            selectorLabels(pod.Labels),
 			DeletionTimestamp: pod.DeletionTimestamp,
 		},
 		Status: corev1.PodStatus{
@@ -216,6 +268,18 @@ func podStatusOnly(obj any) (any, error) {
 			InitContainerStatuses: waiting(pod.Status.InitContainerStatuses),
 		},
 	}, nil
+}
+
+// selectorLabels keeps of a gateway pod's labels those Portico selects its pods by: the
+// others come from spec.pod.labels and may take tens of KiB.
+func selectorLabels(labels map[string]string) map[string]string {
+	kept := make(map[string]string, 2)
+	for _, key := range []string{gatewayv1alpha1.LabelComponent, gatewayv1alpha1.LabelGatewayDeployment} {
+		if v, ok := labels[key]; ok {
+			kept[key] = v
+		}
+	}
+	return kept
 }
 
 // readiness keeps a pod's Ready condition, and PodScheduled when it is not True (the

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -105,4 +106,28 @@ func TestLargeSpecsAreReadAroundTheCache(t *testing.T) {
 		Should(HaveKeyWithValue("KONG_X_23", "2"+strings.Repeat("x", 1024)))
 	setDeploymentStatus(t, gwd, rolledOut(1))
 	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+}
+
+// Large gateways past the slots wait in line, once each, and each slot released wakes the
+// first in line.
+func TestLargeSlotsWakeTheFirstInLine(t *testing.T) {
+	g := NewWithT(t)
+	slots := newLargeSlots(2)
+	key := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: "ns", Name: name} }
+	g.Expect(slots.take(key("a"))).To(BeTrue())
+	g.Expect(slots.take(key("b"))).To(BeTrue())
+	g.Expect(slots.take(key("c"))).To(BeFalse())
+	g.Expect(slots.take(key("d"))).To(BeFalse())
+	g.Expect(slots.take(key("c"))).To(BeFalse(), "in line once")
+	g.Expect(slots.waiting).To(Equal([]types.NamespacedName{key("c"), key("d")}))
+
+	slots.release()
+	g.Expect((<-slots.wake).Object.GetName()).To(Equal("c"))
+	g.Expect(slots.take(key("c"))).To(BeTrue(), "the woken one finds the slot")
+	g.Expect(slots.take(key("e"))).To(BeFalse())
+	slots.release()
+	slots.release()
+	g.Expect((<-slots.wake).Object.GetName()).To(Equal("d"))
+	g.Expect((<-slots.wake).Object.GetName()).To(Equal("e"))
+	g.Expect(slots.waiting).To(BeEmpty())
 }

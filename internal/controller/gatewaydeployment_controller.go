@@ -37,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/capability"
@@ -86,8 +87,8 @@ type GatewayDeploymentReconciler struct {
 	statusWrites sync.Map
 	// children remembers what the cache cannot tell yet or again (see childMemo).
 	children childMemo
-	// largeReconciles holds a slot for each large gateway being reconciled (largeAtOnce).
-	largeReconciles chan struct{}
+	// large hands out the slots for reconciling gateways too large to cache (largeAtOnce).
+	large *largeSlots
 }
 
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch
@@ -112,12 +113,10 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if _, slim := gwd.Annotations[annotationSpecNotCached]; slim {
 		// Too large to cache whole (see MaxCachedGatewayBytes): read it whole now, when one
 		// of the few slots for such gateways is free. Waiting here would hold a worker.
-		select {
-		case r.largeReconciles <- struct{}{}:
-			defer func() { <-r.largeReconciles }()
-		default:
-			return ctrl.Result{RequeueAfter: largeRetry}, nil
+		if !r.large.take(req.NamespacedName) {
+			return ctrl.Result{RequeueAfter: largeRetry}, nil // woken sooner when a slot frees
 		}
+		defer r.large.release()
 		if err := r.APIReader.Get(ctx, req.NamespacedName, gwd); err != nil {
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
@@ -374,7 +373,7 @@ var podNews = newsOn(func(old, cur *corev1.Pod) bool {
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
 	r.cache, r.scheme, r.mapper = mgr.GetCache(), mgr.GetScheme(), mgr.GetRESTMapper()
-	r.largeReconciles = make(chan struct{}, largeAtOnce)
+	r.large = newLargeSlots(largeAtOnce)
 	timings := r.KonnectTimings.orDefaults()
 	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4)), timings: timings, byID: map[types.UID]*konnectMemory{}}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {
@@ -406,6 +405,8 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		// Istio's sidecar injector arriving (or going) changes what meshed pods get.
 		// The cache selects only those (CacheOptions).
 		WatchesMetadata(&admissionregistrationv1.MutatingWebhookConfiguration{}, handler.EnqueueRequestsFromMapFunc(r.injectorChanged)).
+		// A large gateway that waited for a slot is woken when one frees.
+		WatchesRawSource(source.Channel(r.large.wake, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("gatewaydeployment").
 		Build(r)
