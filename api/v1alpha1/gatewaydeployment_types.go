@@ -56,14 +56,13 @@ type GatewayDeploymentSpec struct {
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=128
-	// +kubebuilder:validation:XValidation:rule="self.all(e, !has(e.value) || e.value.size() <= 32768)",message="each env value may be at most 32 KiB: put larger settings in a ConfigMap or Secret (envFrom)"
-	Env []corev1.EnvVar `json:"env,omitempty"`
+	Env []EnvVar `json:"env,omitempty"`
 
 	// envFrom adds variables from ConfigMaps or Secrets to the gateway container.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=16
-	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+	EnvFrom []EnvFromSource `json:"envFrom,omitempty"`
 
 	// pod overrides scheduling and metadata of the gateway pods.
 	// +optional
@@ -332,7 +331,7 @@ type PodOverrides struct {
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=32
-	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	Tolerations []Toleration `json:"tolerations,omitempty"`
 
 	// affinity sets node and pod (anti-)affinity for the gateway pods.
 	// +optional
@@ -342,7 +341,7 @@ type PodOverrides struct {
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=8
-	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	// priorityClassName of the gateway pods.
 	// +optional

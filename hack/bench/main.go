@@ -1040,10 +1040,10 @@ func maximalGateway(i int) *gatewayv1alpha1.GatewayDeployment {
 		spec.Pod.Labels[strings.Repeat("p", 230)+fmt.Sprintf(".example/%02d", k)+strings.Repeat("n", 50)] = gatewayv1alpha1.LabelValue(strings.Repeat("v", 63))
 	}
 	for k := range 128 {
-		spec.Env = append(spec.Env, corev1.EnvVar{Name: fmt.Sprintf("BENCH_%03d", k), Value: strings.Repeat("e", envBytes)})
+		spec.Env = append(spec.Env, gatewayv1alpha1.EnvVar{Name: fmt.Sprintf("BENCH_%03d", k), Value: strings.Repeat("e", envBytes)})
 	}
 	for k := range 32 {
-		spec.Pod.Tolerations = append(spec.Pod.Tolerations, corev1.Toleration{Key: fmt.Sprintf("bench.portico.dev/t%02d", k), Operator: corev1.TolerationOpExists})
+		spec.Pod.Tolerations = append(spec.Pod.Tolerations, gatewayv1alpha1.Toleration{Key: fmt.Sprintf("bench.portico.dev/t%02d", k), Operator: corev1.TolerationOpExists})
 	}
 	return gwd
 }

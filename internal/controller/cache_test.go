@@ -85,7 +85,7 @@ func TestLargeSpecsAreReadAroundTheCache(t *testing.T) {
 	large := func(gwd *gatewayv1alpha1.GatewayDeployment, version string) {
 		gwd.Spec.Env = nil
 		for i := range 24 {
-			gwd.Spec.Env = append(gwd.Spec.Env, corev1.EnvVar{Name: fmt.Sprintf("KONG_X_%d", i), Value: version + strings.Repeat("x", 1024)})
+			gwd.Spec.Env = append(gwd.Spec.Env, gatewayv1alpha1.EnvVar{Name: fmt.Sprintf("KONG_X_%d", i), Value: version + strings.Repeat("x", 1024)})
 		}
 	}
 	gwd := createGateway(t, ns, "large", func(gwd *gatewayv1alpha1.GatewayDeployment) { large(gwd, "1") })

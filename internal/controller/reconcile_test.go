@@ -403,9 +403,9 @@ func TestNoWritesWhenNothingChanged(t *testing.T) {
 		// Exercise the conversions whose round trip could make a spurious difference.
 		gwd.Spec.Resources = &corev1.ResourceRequirements{Requests: corev1.ResourceList{
 			corev1.ResourceCPU: mustQuantity("1000m"), corev1.ResourceMemory: mustQuantity("256Mi")}}
-		gwd.Spec.Env = []corev1.EnvVar{{Name: "KONG_LOG_LEVEL", Value: "info"}, {Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{
+		gwd.Spec.Env = []gatewayv1alpha1.EnvVar{{Name: "KONG_LOG_LEVEL", Value: "info"}, {Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{
 			FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}}
-		gwd.Spec.Pod.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "edge", Effect: corev1.TaintEffectNoSchedule}}
+		gwd.Spec.Pod.Tolerations = []gatewayv1alpha1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "edge", Effect: corev1.TaintEffectNoSchedule}}
 		gwd.Spec.Pod.NodeSelector = gatewayv1alpha1.LabelMap{"kubernetes.io/os": "linux"}
 		gwd.Spec.Service.Annotations = map[string]string{"lb.example/internal": "true"}
 	})

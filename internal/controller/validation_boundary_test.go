@@ -78,17 +78,17 @@ func boundaryCases() []boundaryCase {
 	})
 	add("env (128, long values)", func(g *gatewayv1alpha1.GatewayDeployment) {
 		for i := range 128 {
-			g.Spec.Env = append(g.Spec.Env, corev1.EnvVar{Name: fmt.Sprintf("KONG_X_%d", i), Value: fill("v=1;", 1024)})
+			g.Spec.Env = append(g.Spec.Env, gatewayv1alpha1.EnvVar{Name: fmt.Sprintf("KONG_X_%d", i), Value: fill("v=1;", 1024)})
 		}
 	})
 	add("env (names)", func(g *gatewayv1alpha1.GatewayDeployment) {
 		for i, name := range []string{"lower.case-name", "_UNDER", "X" + fill("Y", 254)} {
-			g.Spec.Env = append(g.Spec.Env, corev1.EnvVar{Name: name, Value: fmt.Sprint(i)})
+			g.Spec.Env = append(g.Spec.Env, gatewayv1alpha1.EnvVar{Name: name, Value: fmt.Sprint(i)})
 		}
 	})
 	add("envFrom (16)", func(g *gatewayv1alpha1.GatewayDeployment) {
 		for i := range 16 {
-			g.Spec.EnvFrom = append(g.Spec.EnvFrom, corev1.EnvFromSource{Prefix: fmt.Sprintf("P%d_", i),
+			g.Spec.EnvFrom = append(g.Spec.EnvFrom, gatewayv1alpha1.EnvFromSource{Prefix: fmt.Sprintf("P%d_", i),
 				ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: fmt.Sprintf("cm-%d", i)}}})
 		}
 	})
@@ -114,13 +114,13 @@ func boundaryCases() []boundaryCase {
 	})
 	add("pod.tolerations (the most)", func(g *gatewayv1alpha1.GatewayDeployment) {
 		for i := range 32 {
-			g.Spec.Pod.Tolerations = append(g.Spec.Pod.Tolerations, corev1.Toleration{Key: qualifiedKey(i), Operator: corev1.TolerationOpEqual,
-				Value: labelValue(i, 63), Effect: corev1.TaintEffectNoSchedule})
+			g.Spec.Pod.Tolerations = append(g.Spec.Pod.Tolerations, gatewayv1alpha1.Toleration{Key: qualifiedKey(i), Operator: corev1.TolerationOpEqual,
+				Value: gatewayv1alpha1.LabelValue(labelValue(i, 63)), Effect: corev1.TaintEffectNoSchedule})
 		}
 	})
 	add("pod.topologySpreadConstraints (the most)", func(g *gatewayv1alpha1.GatewayDeployment) {
 		for i := range 8 {
-			g.Spec.Pod.TopologySpreadConstraints = append(g.Spec.Pod.TopologySpreadConstraints, corev1.TopologySpreadConstraint{
+			g.Spec.Pod.TopologySpreadConstraints = append(g.Spec.Pod.TopologySpreadConstraints, gatewayv1alpha1.TopologySpreadConstraint{
 				MaxSkew: 1, TopologyKey: qualifiedKey(i), WhenUnsatisfiable: corev1.ScheduleAnyway,
 				LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}}})
 		}
@@ -190,6 +190,36 @@ func boundaryCases() []boundaryCase {
 		probe("service.annotations key "+key[:min(len(key), 12)], func(g *gatewayv1alpha1.GatewayDeployment) {
 			g.Spec.Service.Annotations = gatewayv1alpha1.AnnotationMap{key: "v"}
 		})
+		probe("toleration key "+key[:min(len(key), 12)], func(g *gatewayv1alpha1.GatewayDeployment) {
+			g.Spec.Pod.Tolerations = []gatewayv1alpha1.Toleration{{Key: key, Operator: corev1.TolerationOpExists}}
+		})
+		probe("topologyKey "+key[:min(len(key), 12)], func(g *gatewayv1alpha1.GatewayDeployment) {
+			g.Spec.Pod.TopologySpreadConstraints = []gatewayv1alpha1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: key, WhenUnsatisfiable: corev1.DoNotSchedule}}
+		})
+	}
+	for _, name := range []string{"has=equals", "", "1digit", "sp ace", "tab\t", "ü", fill("N", 257)} {
+		probe("env name "+name[:min(len(name), 12)], func(g *gatewayv1alpha1.GatewayDeployment) {
+			g.Spec.Env = []gatewayv1alpha1.EnvVar{{Name: name, Value: "v"}}
+		})
+	}
+	probe("envFrom prefix with =", func(g *gatewayv1alpha1.GatewayDeployment) {
+		g.Spec.EnvFrom = []gatewayv1alpha1.EnvFromSource{{Prefix: "A=", ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cm"}}}}
+	})
+	probe("envFrom with neither source", func(g *gatewayv1alpha1.GatewayDeployment) {
+		g.Spec.EnvFrom = []gatewayv1alpha1.EnvFromSource{{Prefix: "A_"}}
+	})
+	probe("topologyKey empty", func(g *gatewayv1alpha1.GatewayDeployment) {
+		g.Spec.Pod.TopologySpreadConstraints = []gatewayv1alpha1.TopologySpreadConstraint{{MaxSkew: 1, WhenUnsatisfiable: corev1.DoNotSchedule}}
+	})
+	for name, t := range map[string]gatewayv1alpha1.Toleration{
+		"Exists with a value":                 {Key: "k", Operator: corev1.TolerationOpExists, Value: "v"},
+		"no key, Equal":                       {Operator: corev1.TolerationOpEqual, Value: "v"},
+		"no key, no operator":                 {},
+		"tolerationSeconds without NoExecute": {Key: "k", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule, TolerationSeconds: ptr.To[int64](30)},
+		"tolerationSeconds with NoExecute":    {Key: "k", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr.To[int64](30)},
+		"no key, Exists":                      {Operator: corev1.TolerationOpExists},
+	} {
+		probe("toleration "+name, func(g *gatewayv1alpha1.GatewayDeployment) { g.Spec.Pod.Tolerations = []gatewayv1alpha1.Toleration{t} })
 	}
 	for _, value := range []string{fill("v", 64), "-v", "v-", "a b", "ü"} {
 		probe("pod.labels value "+value[:min(len(value), 12)], func(g *gatewayv1alpha1.GatewayDeployment) {

@@ -160,7 +160,7 @@ func fuzzedGateway(r *rand.Rand, replicas uint16, image, labelKey, labelValue, e
 		owned[e.Name] = true
 	}
 	if envName != "" && !owned[envName] {
-		s.Env = []corev1.EnvVar{{Name: envName, Value: labelValue}}
+		s.Env = []gatewayv1alpha1.EnvVar{{Name: envName, Value: labelValue}}
 	}
 
 	surge, unavailable := intOrPercent(r), intOrPercent(r)

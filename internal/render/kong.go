@@ -51,9 +51,11 @@ var defaultEnv = []corev1.EnvVar{
 // gatewayEnv is the container's env: owned settings, then defaults and the cluster proxy (a
 // user variable of the same name takes their place), then the other user variables in order.
 func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar, konnect *Konnect) []corev1.EnvVar {
+	userEnv := make([]corev1.EnvVar, len(spec.Env))
 	user := make(map[string]corev1.EnvVar, len(spec.Env))
-	for _, e := range spec.Env {
-		user[e.Name] = e
+	for i, e := range spec.Env {
+		userEnv[i] = e.Kubernetes()
+		user[e.Name] = userEnv[i]
 	}
 	env := ownedEnv(spec)
 	defaults := append([]corev1.EnvVar(nil), defaultEnv...)
@@ -62,14 +64,14 @@ func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.E
 		defaults = append(defaults, konnectDefaultEnv...)
 	}
 	replaced := make(map[string]bool, len(defaults))
-	for _, d := range append(defaults, clusterProxy(proxyEnv, spec.Env)...) {
+	for _, d := range append(defaults, clusterProxy(proxyEnv, userEnv)...) {
 		if u, ok := user[d.Name]; ok {
 			d = u
 			replaced[d.Name] = true
 		}
 		env = append(env, d)
 	}
-	for _, e := range spec.Env {
+	for _, e := range userEnv {
 		if !replaced[e.Name] {
 			env = append(env, e)
 		}

@@ -89,16 +89,16 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("512Mi")},
 				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
 			}
-			s.Env = []corev1.EnvVar{
+			s.Env = []gatewayv1alpha1.EnvVar{
 				{Name: "KONG_LOG_LEVEL", Value: "notice"},
 				{Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"},
 			}
-			s.EnvFrom = []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "kong-settings"}}}}
+			s.EnvFrom = []gatewayv1alpha1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "kong-settings"}}}}
 			s.Pod = gatewayv1alpha1.PodOverrides{
 				Labels:       gatewayv1alpha1.LabelMap{"team": "edge"},
 				Annotations:  map[string]string{"prometheus.io/scrape": "true"},
 				NodeSelector: gatewayv1alpha1.LabelMap{"node-role.example/edge": ""},
-				Tolerations:  []corev1.Toleration{{Key: "edge", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+				Tolerations:  []gatewayv1alpha1.Toleration{{Key: "edge", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
 				Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
 					PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
 						Weight: 100,
@@ -108,7 +108,7 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 						},
 					}},
 				}},
-				TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{
+				TopologySpreadConstraints: []gatewayv1alpha1.TopologySpreadConstraint{{
 					MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.ScheduleAnyway,
 					LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{gatewayv1alpha1.LabelGatewayDeployment: "everything"}},
 				}},
@@ -172,7 +172,7 @@ func TestGolden(t *testing.T) {
 func TestUserEnvReplacesDefaultsAndKeepsOrder(t *testing.T) {
 	g := NewWithT(t)
 	gwd := defaulted("env", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
-		s.Env = []corev1.EnvVar{{Name: "B", Value: "2"}, {Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"}, {Name: "A", Value: "1"}}
+		s.Env = []gatewayv1alpha1.EnvVar{{Name: "B", Value: "2"}, {Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"}, {Name: "A", Value: "1"}}
 	})
 	env := gatewayEnv(&gwd.Spec, nil, nil)
 	names := make([]string, 0, len(env))
@@ -213,7 +213,7 @@ func TestClusterProxyReachesTheGateway(t *testing.T) {
 	t.Setenv("HTTPS_PROXY", "http://proxy.example:3128")
 	t.Setenv("NO_PROXY", ".cluster.local,10.0.0.0/8")
 	gwd := defaulted("proxied", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
-		s.Env = []corev1.EnvVar{{Name: "NO_PROXY", Value: ".svc"}}
+		s.Env = []gatewayv1alpha1.EnvVar{{Name: "NO_PROXY", Value: ".svc"}}
 	})
 	objs, err := Render(Inputs{GatewayDeployment: gwd, DefaultImage: defaultImage, ProxyEnv: proxy.ReadProxyVarsFromEnv()})
 	g.Expect(err).NotTo(HaveOccurred())
