@@ -269,6 +269,33 @@ func TestNamespaceDeletionMidRotationUnpinsEverything(t *testing.T) {
 	}, timeout, interval).Should(BeTrue(), "the registration is let go")
 }
 
+// Konnect's API goes down and stays down: on the operator's (test) clock the certificate
+// passes its renewal time, then expires. Status says so from the certificate alone, and an
+// expired one takes Ready down.
+func TestCertificateExpiryDuringAnOutage(t *testing.T) {
+	g := NewWithT(t)
+	gwd, token, cpID := registeredGateway(t, "outage")
+	setDeploymentStatus(t, gwd, rolledOut(1))
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	for range 1000 {
+		fakeKonnect.Inject(konnecttest.Fault{PathContains: cpID, Status: http.StatusServiceUnavailable})
+	}
+	t.Cleanup(func() { fakeKonnect.ClearFaults(cpID) })
+
+	testClock.advance(61 * 24 * time.Hour)
+	t.Cleanup(func() { testClock.advance(-61 * 24 * time.Hour) })
+	touch(t, token)
+	latest := condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonCertificateExpiring)
+	g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered).Message).To(ContainSubstring("Renewing it failed"))
+	g.Expect(meta.IsStatusConditionTrue(latest.Status.Conditions, gatewayv1alpha1.ConditionReady)).To(BeTrue(), "still serving")
+
+	testClock.advance(30 * 24 * time.Hour)
+	t.Cleanup(func() { testClock.advance(-30 * 24 * time.Hour) })
+	touch(t, token)
+	condition(t, gwd, gatewayv1alpha1.ConditionKonnectRegistered, metav1.ConditionFalse, gatewayv1alpha1.ReasonCertificateExpired)
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonCertificateExpired)
+}
+
 // Deleting the registration Secret of a live gateway unpins its certificates and registers
 // afresh, rather than leaving them pinned or the Secret stuck.
 func TestDeletedRegistrationIsUnpinnedAndRenewed(t *testing.T) {
