@@ -147,7 +147,8 @@ type KonnectTimings struct {
 	RetryBase, RetryMax time.Duration
 	// CatchUpGap spaces the extra polls made while new pods are expected to check in.
 	CatchUpGap time.Duration
-	// FailureHold is how long a region whose call failed (5xx, timeout) is left alone.
+	// FailureHold is how long a control plane whose call failed (5xx, timeout) is left alone
+	// by the gateways calling it with the same token.
 	FailureHold time.Duration
 }
 

@@ -207,7 +207,8 @@ func (g *Gate) release() {
 	}
 }
 
-// DefaultUnavailableHold is how long a region that failed is left alone by default.
+// DefaultUnavailableHold is how long a control plane whose call failed is left alone (for that
+// token) by default.
 const DefaultUnavailableHold = 5 * time.Second
 
 func (g *Gate) check(server string) error {
