@@ -170,9 +170,10 @@ func main() {
 		DefaultImage:    gatewayImage,
 		KonnectAPIHosts: apiHosts,
 		// OLM puts the cluster proxy in the operator's env; the gateway pods get it too.
-		ProxyEnv: proxy.ReadProxyVarsFromEnv(),
-		Mesh:     mesh.NewCapability(),
-		Routes:   openshift.NewCapability(),
+		ProxyEnv:            proxy.ReadProxyVarsFromEnv(),
+		Mesh:                mesh.NewCapability(),
+		Routes:              openshift.NewCapability(),
+		SecurityConstraints: openshift.NewSecurityCapability(),
 	}).SetupWithManager(mgr, maxConcurrentReconciles); err != nil {
 		setupLog.Error(err, "setting up the GatewayDeployment controller")
 		os.Exit(1)

@@ -356,10 +356,10 @@ type PodOverrides struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="serviceAccountName must be a DNS subdomain: lowercase letters, digits, '-' and '.'"
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
-	// runAsUser runs the gateway container as this UID. Leave it unset on OpenShift, whose
-	// restricted-v2 policy assigns one. Set it on clusters that assign none when the image
-	// declares a named user (Kong's images run as "kong", UID 1000): the kubelet cannot verify
-	// that a named user is not root, and refuses to start the container.
+	// runAsUser runs the gateway container as this UID. When it is unset, Portico names Kong's
+	// UID (1000) on clusters that assign none (the kubelet cannot verify that the named user
+	// Kong's images declare is not root, and would refuse the container), and none on
+	// OpenShift, whose restricted-v2 policy assigns one from the namespace's range.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	RunAsUser *int64 `json:"runAsUser,omitempty"`

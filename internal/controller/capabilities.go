@@ -44,7 +44,15 @@ func (r *GatewayDeploymentReconciler) routes() optional {
 	return optional{r.Routes, routeObjects(), func(gwd *gatewayv1alpha1.GatewayDeployment) bool { return gwd.Spec.Route != nil }}
 }
 
-func (r *GatewayDeploymentReconciler) optionals() []optional { return []optional{r.mesh(), r.routes()} }
+// securityConstraints is needed by every gateway: whether the cluster assigns UIDs decides
+// whether the gateway's container names one.
+func (r *GatewayDeploymentReconciler) securityConstraints() optional {
+	return optional{r.SecurityConstraints, nil, func(*gatewayv1alpha1.GatewayDeployment) bool { return true }}
+}
+
+func (r *GatewayDeploymentReconciler) optionals() []optional {
+	return []optional{r.mesh(), r.routes(), r.securityConstraints()}
+}
 
 // available tells an apply step whether its capability is there. For a GatewayDeployment
 // that needs it, it looks again while the capability's CRDs are new, and asks for another

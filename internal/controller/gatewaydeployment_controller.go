@@ -58,9 +58,11 @@ type GatewayDeploymentReconciler struct {
 	DefaultImage string
 	// ProxyEnv is the cluster proxy to pass on to the gateway pods.
 	ProxyEnv []corev1.EnvVar
-	// Mesh tells whether Istio is installed; Routes whether OpenShift's Routes are served.
-	Mesh   *capability.Capability
-	Routes *capability.Capability
+	// Mesh tells whether Istio is installed; Routes whether OpenShift's Routes are served;
+	// SecurityConstraints whether OpenShift's security context constraints assign UIDs.
+	Mesh                *capability.Capability
+	Routes              *capability.Capability
+	SecurityConstraints *capability.Capability
 	// KonnectHTTP is the HTTP client for Konnect's API; nil means Go's default transport.
 	KonnectHTTP *http.Client
 	// KonnectAPIHosts are the hosts Konnect tokens may be sent to; nil means
@@ -135,6 +137,10 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	assignsUID, uidLag, err := r.available(ctx, gwd, r.securityConstraints())
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	injector := false
 	if render.SidecarsWanted(gwd) {
 		if injector, err = r.injectorPresent(ctx); err != nil {
@@ -142,7 +148,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		}
 	}
 	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv,
-		Konnect: konnectRun.render, InjectorPresent: injector})
+		Konnect: konnectRun.render, InjectorPresent: injector, AssignsUID: assignsUID})
 	if err != nil {
 		_, statusErr := r.patchStatus(ctx, gwd, status.Observed{ApplyError: err})
 		return ctrl.Result{}, errors.Join(err, statusErr)
@@ -153,7 +159,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		desired.Deployment = nil
 	}
 	var obs status.Observed
-	var requeueAfter time.Duration
+	requeueAfter := uidLag
 	var errs []error
 	for _, step := range []applyStep{r.applyChildren, r.applyMesh, r.applyRoute} {
 		after, err := step(ctx, gwd, desired, &obs)

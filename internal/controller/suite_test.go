@@ -224,16 +224,17 @@ func runSuite(m *testing.M) int {
 		// The stand-in's host; a test names another one to be refused.
 		KonnectAPIHosts: konnect.APIHosts{"127.0.0.1"},
 		// A fifth of the operator's waits: the tests check what is waited for, not how long.
-		KonnectTimings:  KonnectTimings{RetryBase: time.Second, RetryMax: time.Minute, CatchUpGap: time.Second, FailureHold: time.Second},
-		StatusFold:      time.Second,
-		ConflictRecheck: time.Second,
-		Client:          mgr.GetClient(),
-		APIReader:       mgr.GetAPIReader(),
-		Recorder:        mgr.GetEventRecorder("portico"),
-		Clock:           testClock,
-		DefaultImage:    testImage,
-		Mesh:            mesh.NewCapability(),
-		Routes:          openshift.NewCapability(),
+		KonnectTimings:      KonnectTimings{RetryBase: time.Second, RetryMax: time.Minute, CatchUpGap: time.Second, FailureHold: time.Second},
+		StatusFold:          time.Second,
+		ConflictRecheck:     time.Second,
+		Client:              mgr.GetClient(),
+		APIReader:           mgr.GetAPIReader(),
+		Recorder:            mgr.GetEventRecorder("portico"),
+		Clock:               testClock,
+		DefaultImage:        testImage,
+		Mesh:                mesh.NewCapability(),
+		Routes:              openshift.NewCapability(),
+		SecurityConstraints: openshift.NewSecurityCapability(),
 	}
 	if err := reconciler.SetupWithManager(mgr, 4); err != nil {
 		fmt.Fprintf(os.Stderr, "setting up the controller: %v\n", err)

@@ -217,8 +217,13 @@ func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) 
 	if spec.ImagePullPolicy != "" {
 		c.WithImagePullPolicy(spec.ImagePullPolicy)
 	}
-	if spec.Pod.RunAsUser != nil {
+	switch {
+	case spec.Pod.RunAsUser != nil:
 		c.SecurityContext.WithRunAsUser(*spec.Pod.RunAsUser)
+	case !in.AssignsUID:
+		// Kong's images declare a named user, and the kubelet refuses to run a named user
+		// under runAsNonRoot: it cannot tell that the name is not root.
+		c.SecurityContext.WithRunAsUser(KongUID)
 	}
 	if len(spec.EnvFrom) > 0 {
 		envFrom, err := convertEach[corev1ac.EnvFromSourceApplyConfiguration](spec.EnvFrom)

@@ -11,6 +11,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
@@ -32,7 +33,7 @@ func FuzzRender(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, seed uint64, replicas uint16, image, labelKey, labelValue, envName string) {
 		gwd := fuzzedGateway(rand.New(rand.NewPCG(seed, seed>>1)), replicas, image, labelKey, labelValue, envName)
-		in := Inputs{GatewayDeployment: gwd, DefaultImage: defaultImage}
+		in := Inputs{GatewayDeployment: gwd, DefaultImage: defaultImage, AssignsUID: seed%2 == 0}
 		objs, err := Render(in)
 		if err != nil {
 			t.Fatalf("render: %v", err)
@@ -55,9 +56,14 @@ func FuzzRender(f *testing.F) {
 		if sc := pod.Spec.SecurityContext; sc.RunAsUser != nil || sc.RunAsGroup != nil || sc.FSGroup != nil || len(sc.SupplementalGroups) > 0 {
 			t.Errorf("pod fixes a UID or GID: %+v", sc)
 		}
+		// Where the cluster assigns no UID, the container runs as Kong's unless asked otherwise.
+		wantUID := gwd.Spec.Pod.RunAsUser
+		if wantUID == nil && !in.AssignsUID {
+			wantUID = ptr.To(KongUID)
+		}
 		for _, c := range pod.Spec.Containers {
-			if (c.SecurityContext.RunAsUser != nil && gwd.Spec.Pod.RunAsUser == nil) || c.SecurityContext.RunAsGroup != nil {
-				t.Errorf("container %s fixes a UID or GID nobody asked for", c.Name)
+			if !equality.Semantic.DeepEqual(c.SecurityContext.RunAsUser, wantUID) || c.SecurityContext.RunAsGroup != nil {
+				t.Errorf("container %s runs as UID %v, want %v", c.Name, ptr.Deref(c.SecurityContext.RunAsUser, -1), ptr.Deref(wantUID, -1))
 			}
 		}
 

@@ -32,6 +32,9 @@ type Inputs struct {
 	// Konnect is the registration to connect with; nil when spec.konnect is unset or the
 	// gateway is not registered yet.
 	Konnect *Konnect
+	// AssignsUID tells whether the cluster assigns the pods' UID (OpenShift's security context
+	// constraints): then the gateway container names none unless the spec does.
+	AssignsUID bool
 }
 
 // Objects are the desired children, as server-side apply configurations holding exactly the

@@ -48,6 +48,9 @@ var defaultEnv = []corev1.EnvVar{
 	{Name: "KONG_STATUS_ERROR_LOG", Value: "/dev/stderr"},
 }
 
+// KongUID is the UID of the user Kong's images declare (USER kong).
+const KongUID int64 = 1000
+
 // gatewayEnv is the container's env: owned settings, then defaults and the cluster proxy (a
 // user variable of the same name takes their place), then the other user variables in order.
 func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar, konnect *Konnect) []corev1.EnvVar {
