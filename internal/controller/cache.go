@@ -5,6 +5,8 @@ package controller
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/render"
 )
 
 // CacheOptions keeps the informer cache to what Portico owns: by default only objects with
@@ -270,11 +273,14 @@ func podStatusOnly(obj any) (any, error) {
 	}, nil
 }
 
+// selectorLabelKeys are the keys of render.SelectorLabels, by which Portico finds its pods.
+var selectorLabelKeys = slices.Collect(maps.Keys(render.SelectorLabels(&gatewayv1alpha1.GatewayDeployment{})))
+
 // selectorLabels keeps of a gateway pod's labels those Portico selects its pods by: the
 // others come from spec.pod.labels and may take tens of KiB.
 func selectorLabels(labels map[string]string) map[string]string {
-	kept := make(map[string]string, 2)
-	for _, key := range []string{gatewayv1alpha1.LabelComponent, gatewayv1alpha1.LabelGatewayDeployment} {
+	kept := make(map[string]string, len(selectorLabelKeys))
+	for _, key := range selectorLabelKeys {
 		if v, ok := labels[key]; ok {
 			kept[key] = v
 		}

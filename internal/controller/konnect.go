@@ -491,8 +491,8 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 	err := r.Get(ctx, key, secret)
 	if err == nil && secret.Labels[gatewayv1alpha1.LabelKonnect] != what {
 		// Labelled for another purpose: a token goes to Konnect, so only a Secret its owner
-		// labelled as one may be sent.
-		if err := r.dropTokenFinalizer(ctx, secret); err != nil {
+		// labelled as one may be sent. Portico no longer protects it either.
+		if err := r.removeFinalizer(ctx, secret, FinalizerKonnectToken); err != nil {
 			return nil, err
 		}
 		return nil, &konnectProblem{reason: secretProblemReason(what), message: fmt.Sprintf(
@@ -510,10 +510,13 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 	if !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("reading Secret %s: %w", name, err)
 	}
-	uncached := &metav1.PartialObjectMetadata{}
-	uncached.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	if getErr := r.APIReader.Get(ctx, key, uncached); getErr == nil {
-		if err := r.dropTokenFinalizer(ctx, uncached); err != nil {
+	uncached, err := r.existing(ctx, key, secret)
+	if err != nil {
+		return nil, fmt.Errorf("reading Secret %s: %w", name, err)
+	}
+	if uncached != nil {
+		// Unlabelled: Portico no longer protects it either.
+		if err := r.removeFinalizer(ctx, uncached, FinalizerKonnectToken); err != nil {
 			return nil, err
 		}
 		return nil, &konnectProblem{reason: secretProblemReason(what), message: fmt.Sprintf(
@@ -567,39 +570,20 @@ func (r *GatewayDeploymentReconciler) releaseToken(ctx context.Context, gwd *gat
 	if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: name}, secret); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if !controllerutil.ContainsFinalizer(secret, FinalizerKonnectToken) {
-		return nil
-	}
-	patch := client.MergeFrom(secret.DeepCopy())
-	controllerutil.RemoveFinalizer(secret, FinalizerKonnectToken)
-	return client.IgnoreNotFound(r.Patch(ctx, secret, patch))
+	return r.removeFinalizer(ctx, secret, FinalizerKonnectToken)
 }
 
-// dropTokenFinalizer lifts the protection of a Secret Portico may no longer use as a token
-// (its label removed or changed): what Portico added, it removes.
-func (r *GatewayDeploymentReconciler) dropTokenFinalizer(ctx context.Context, secret client.Object) error {
-	if !controllerutil.ContainsFinalizer(secret, FinalizerKonnectToken) {
+// removeFinalizer takes finalizer off obj when it is there; obj being gone already is fine.
+// The patch carries obj's resourceVersion: a merge patch replaces the whole list, and must not
+// drop a finalizer someone else added meanwhile.
+func (r *GatewayDeploymentReconciler) removeFinalizer(ctx context.Context, obj client.Object, finalizer string) error {
+	if !controllerutil.ContainsFinalizer(obj, finalizer) {
 		return nil
 	}
-	patch := client.MergeFromWithOptions(secret.DeepCopyObject().(client.Object), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(secret, FinalizerKonnectToken)
-	if err := r.Patch(ctx, secret, patch); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("releasing Secret %s, no longer labelled as a Konnect token: %w", secret.GetName(), err)
-	}
-	log.FromContext(ctx).Info("released a Secret no longer labelled as a Konnect token", "secret", secret.GetName())
-	return nil
-}
-
-// releaseRegistration lifts the protection of a registration Secret whose certificates are
-// unpinned (or given up on).
-func (r *GatewayDeploymentReconciler) releaseRegistration(ctx context.Context, secret *corev1.Secret) error {
-	if !controllerutil.ContainsFinalizer(secret, FinalizerKonnectRegistration) {
-		return nil
-	}
-	patch := client.MergeFrom(secret.DeepCopy())
-	controllerutil.RemoveFinalizer(secret, FinalizerKonnectRegistration)
-	if err := r.Patch(ctx, secret, patch); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("releasing the Konnect registration: %w", err)
+	patch := client.MergeFromWithOptions(obj.DeepCopyObject().(client.Object), client.MergeFromWithOptimisticLock{})
+	controllerutil.RemoveFinalizer(obj, finalizer)
+	if err := r.Patch(ctx, obj, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("removing finalizer %s from %s: %w", finalizer, obj.GetName(), err)
 	}
 	return nil
 }
@@ -776,7 +760,7 @@ func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatew
 		return nil
 	}
 	if run.secret != nil {
-		if err := r.releaseRegistration(ctx, run.secret); err != nil {
+		if err := r.removeFinalizer(ctx, run.secret, FinalizerKonnectRegistration); err != nil {
 			return err
 		}
 		if err := r.Delete(ctx, run.secret); client.IgnoreNotFound(err) != nil {
@@ -877,7 +861,7 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 			"Released (%s) with certificates still pinned (control plane/certificate): %s. Unpin them in Konnect.", why, left)
 	}
 	if run.secret != nil {
-		if err := r.releaseRegistration(ctx, run.secret); err != nil {
+		if err := r.removeFinalizer(ctx, run.secret, FinalizerKonnectRegistration); err != nil {
 			return 0, err
 		}
 	}
