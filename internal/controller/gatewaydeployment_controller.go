@@ -87,6 +87,8 @@ type GatewayDeploymentReconciler struct {
 	konnect    *konnectTracker
 	// statusWrites holds when each gateway's status was last written (see statusFold).
 	statusWrites sync.Map
+	// conflictsTold holds each gateway's child conflicts last told in events.
+	conflictsTold sync.Map
 	// children remembers what the cache cannot tell yet or again (see childMemo).
 	children childMemo
 	// large hands out the slots for reconciling gateways too large to cache (largeAtOnce).
@@ -108,6 +110,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, gwd); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.statusWrites.Delete(req.NamespacedName)
+			r.conflictsTold.Delete(req.NamespacedName)
 			r.children.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -168,11 +171,10 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 	conflicts, applyErr := takeConflicts(errors.Join(errs...))
 	obs.ApplyError = applyErr
-	for _, c := range conflicts {
-		obs.Conflicts = append(obs.Conflicts, c.Error())
-		r.Recorder.Eventf(gwd, c.object, corev1.EventTypeWarning, gatewayv1alpha1.ReasonChildConflict, "Create", "%s", c.Error())
-	}
-	if len(conflicts) > 0 {
+	if len(conflicts) == 0 {
+		r.conflictsTold.Delete(req.NamespacedName)
+	} else {
+		r.tellConflicts(gwd, req.NamespacedName, conflicts, &obs)
 		requeueAfter = soonest(requeueAfter, cmp.Or(r.ConflictRecheck, DefaultConflictRecheck))
 	}
 	pods, podsErr := r.observePods(ctx, gwd)

@@ -11,11 +11,15 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/status"
 )
 
 // DefaultConflictRecheck is how often a gateway whose child's name is taken looks again: the
@@ -93,4 +97,19 @@ func takeConflicts(err error) (conflicts []*childConflict, rest error) {
 		others = append(others, other)
 	}
 	return conflicts, errors.Join(others...)
+}
+
+// tellConflicts puts the conflicts in obs for status, and in a Warning event each, once: the
+// recheck finding the same would otherwise write an event every time while nothing changes.
+// (The status cannot tell what was told: the cached copy may not show the last write yet.)
+func (r *GatewayDeploymentReconciler) tellConflicts(gwd *gatewayv1alpha1.GatewayDeployment, key types.NamespacedName, conflicts []*childConflict, obs *status.Observed) {
+	for _, c := range conflicts {
+		obs.Conflicts = append(obs.Conflicts, c.Error())
+	}
+	told, _ := r.conflictsTold.Swap(key, strings.Join(obs.Conflicts, "\n"))
+	for _, c := range conflicts {
+		if told == nil || !strings.Contains(told.(string), c.Error()) {
+			r.Recorder.Eventf(gwd, c.object, corev1.EventTypeWarning, gatewayv1alpha1.ReasonChildConflict, "Create", "%s", c.Error())
+		}
+	}
 }

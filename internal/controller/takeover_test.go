@@ -119,6 +119,13 @@ func TestForeignObjectsAreNeverTakenOver(t *testing.T) {
 	}
 	time.Sleep(3 * time.Second) // three rechecks
 	g.Expect(snapshot(t, foreign)).To(Equal(before))
+	events := &eventsv1.EventList{}
+	g.Expect(k8s.List(ctx, events, client.InNamespace(ns))).To(Succeed())
+	for _, e := range events.Items {
+		if e.Reason == gatewayv1alpha1.ReasonChildConflict {
+			g.Expect(e.Series).To(BeNil(), "told once, not at every recheck: %s", e.Note)
+		}
+	}
 
 	// A labelled copy without Portico's controller reference is not Portico's either.
 	copied := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "y", Labels: map[string]string{
