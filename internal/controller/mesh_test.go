@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
@@ -67,8 +66,7 @@ func TestMeshLifecycle(t *testing.T) {
 	g.Expect(deployment(t, gwd).Spec.Template.Annotations).NotTo(HaveKey(render.AnnotationIstioInjector))
 
 	// Istio arrives while the operator runs: it converges without a restart.
-	_, err := envtest.InstallCRDs(testEnvConfig, envtest.CRDInstallOptions{Paths: []string{istioCRDs(t)}, ErrorIfPathMissing: true})
-	g.Expect(err).NotTo(HaveOccurred())
+	installCRDs(t, istioCRDs(t))
 	latest = condition(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured)
 	g.Expect(latest.Status.Mesh).To(Equal(&gatewayv1alpha1.MeshStatus{DestinationRules: 3, PeerAuthentication: true}))
 	// The CRDs alone change nothing for the pods; istiod's injector registering rolls them,

@@ -15,7 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/testutil"
@@ -57,8 +56,7 @@ func TestRouteLifecycle(t *testing.T) {
 	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonNotOpenShift)
 
 	// Routes appear (as on OpenShift): the Route is created, waiting for a router.
-	_, err := envtest.InstallCRDs(testEnvConfig, envtest.CRDInstallOptions{Paths: []string{routeCRD(t)}, ErrorIfPathMissing: true})
-	g.Expect(err).NotTo(HaveOccurred())
+	installCRDs(t, routeCRD(t))
 	condition(t, gwd, gatewayv1alpha1.ConditionRouteAdmitted, metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling)
 	key := client.ObjectKeyFromObject(gwd)
 	route := &routev1.Route{}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -255,6 +256,13 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// installCRDs installs CRDs (an optional product arriving) into the suite's API server.
+func installCRDs(t *testing.T, paths ...string) {
+	t.Helper()
+	_, err := envtest.InstallCRDs(testEnvConfig, envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true})
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
 }
 
 // newNamespace gives each test a namespace of its own, so tests never see each other's objects.

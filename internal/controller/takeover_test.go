@@ -24,7 +24,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )
@@ -80,10 +79,7 @@ func snapshot(t *testing.T, objs []client.Object) map[string]string {
 func TestForeignObjectsAreNeverTakenOver(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	for _, crds := range []string{istioCRDs(t), routeCRD(t)} {
-		_, err := envtest.InstallCRDs(testEnvConfig, envtest.CRDInstallOptions{Paths: []string{crds}, ErrorIfPathMissing: true})
-		g.Expect(err).NotTo(HaveOccurred())
-	}
+	installCRDs(t, istioCRDs(t), routeCRD(t))
 	ns := newNamespace(t)
 	foreign := foreignObjects(ns)
 	for _, obj := range foreign {

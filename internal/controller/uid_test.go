@@ -11,7 +11,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
@@ -47,8 +46,7 @@ func TestUIDFollowsThePlatform(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second)
 
-	_, err := envtest.InstallCRDs(testEnvConfig, envtest.CRDInstallOptions{Paths: []string{sccCRD(t)}, ErrorIfPathMissing: true})
-	g.Expect(err).NotTo(HaveOccurred())
+	installCRDs(t, sccCRD(t))
 	g.Eventually(func() int64 { return uidOf(deployment(t, gwd)) }, timeout, interval).Should(Equal(int64(-1)))
 	g.Expect(uidOf(deployment(t, chosen))).To(Equal(int64(4242)), "one the spec names stays")
 }

@@ -21,7 +21,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
@@ -264,12 +263,8 @@ func boundaryCases() []boundaryCase {
 // case is created (dry run, so the API server's defaults and rules apply), rendered, and each
 // child applied (dry run).
 func TestEveryAdmittedSpecRendersToValidChildren(t *testing.T) {
-	g := NewWithT(t)
 	ctx := context.Background()
-	for _, crds := range []string{istioCRDs(t), routeCRD(t)} {
-		_, err := envtest.InstallCRDs(testEnvConfig, envtest.CRDInstallOptions{Paths: []string{crds}, ErrorIfPathMissing: true})
-		g.Expect(err).NotTo(HaveOccurred())
-	}
+	installCRDs(t, istioCRDs(t), routeCRD(t))
 	ns := newNamespace(t)
 	for _, tc := range boundaryCases() {
 		t.Run(tc.field, func(t *testing.T) {
