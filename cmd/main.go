@@ -163,6 +163,7 @@ func main() {
 
 	if err := (&controller.GatewayDeploymentReconciler{
 		DeploymentSpecs: deploymentSpecs,
+		WatchNamespace:  watchNamespace,
 		Client:          mgr.GetClient(),
 		APIReader:       mgr.GetAPIReader(),
 		Recorder:        mgr.GetEventRecorder("portico"),

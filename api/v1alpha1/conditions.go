@@ -17,6 +17,12 @@ const (
 	// asks for a control plane.
 	ConditionKonnectRegistered = "KonnectRegistered"
 	ConditionKonnectConnected  = "KonnectConnected"
+	// ConditionConfigValid says which Kong configuration the gateway loads, and whether the
+	// one spec.config names can be used; not set with spec.konnect.
+	ConditionConfigValid = "ConfigValid"
+	// ConditionUpstreamsInMesh says whether the configuration's upstreams are cluster Services
+	// the sidecar sends with mTLS; set only for a configured gateway with a sidecar.
+	ConditionUpstreamsInMesh = "UpstreamsInMesh"
 )
 
 // Condition reasons, CamelCase as metav1.Condition requires.
@@ -71,6 +77,20 @@ const (
 	ReasonRegistrationSecretConflict = "RegistrationSecretConflict"
 	ReasonConnected                  = "Connected"
 	ReasonNodesMissing               = "NodesMissing"
+
+	// ReasonDefaultConfig: no spec.config; Kong loads Portico's default, which routes nothing.
+	ReasonDefaultConfig = "DefaultConfig"
+	// ReasonConfigAccepted: spec.config's configuration passed the checks and is the one used.
+	ReasonConfigAccepted = "ConfigAccepted"
+	// ReasonConfigInvalid, ReasonConfigNotFound, ReasonConfigNotLabelled, ReasonConfigTooLarge:
+	// spec.config's configuration cannot be used; the running pods keep the last valid one.
+	ReasonConfigInvalid     = "ConfigInvalid"
+	ReasonConfigNotFound    = "ConfigNotFound"
+	ReasonConfigNotLabelled = "ConfigNotLabelled"
+	ReasonConfigTooLarge    = "ConfigTooLarge"
+	// ReasonUpstreamsInMesh and ReasonUpstreamsBypassMesh judge the upstreams against the mesh.
+	ReasonUpstreamsInMesh     = "UpstreamsInMesh"
+	ReasonUpstreamsBypassMesh = "UpstreamsBypassMesh"
 )
 
 // Labels every child carries. The cache selects owned objects by LabelManagedBy.
@@ -86,6 +106,12 @@ const (
 	// LabelKonnect marks the Secrets Portico may read for Konnect: users' token and certificate
 	// Secrets (any value) and Portico's own certificate Secrets.
 	LabelKonnect = "gateway.portico.dev/konnect"
+
+	// LabelConfig marks the ConfigMaps and Secrets Portico may read for spec.config: users'
+	// sources (ConfigSourceValue) and Portico's own copies (ConfigCopyValue).
+	LabelConfig      = "gateway.portico.dev/config"
+	ConfigSourceValue = "source"
+	ConfigCopyValue   = "copy"
 )
 
 // Annotations.

@@ -15,8 +15,9 @@ import (
 //
 // Operator-owned Kong settings are rejected in env so that a user setting can never silently
 // break the listeners the probes, the Service and the operator depend on.
-// +kubebuilder:validation:XValidation:rule="!has(self.env) || self.env.all(e, !(e.name in ['KONG_DATABASE', 'KONG_PROXY_LISTEN', 'KONG_STATUS_LISTEN', 'KONG_PREFIX', 'KONG_PORT_MAPS', 'KONG_NGINX_DAEMON']))",message="env may not set KONG_DATABASE, KONG_PROXY_LISTEN, KONG_STATUS_LISTEN, KONG_PREFIX, KONG_PORT_MAPS or KONG_NGINX_DAEMON: Portico owns these settings (proxy listeners come from spec.service.ports)"
+// +kubebuilder:validation:XValidation:rule="!has(self.env) || self.env.all(e, !(e.name in ['KONG_DATABASE', 'KONG_PROXY_LISTEN', 'KONG_STATUS_LISTEN', 'KONG_PREFIX', 'KONG_PORT_MAPS', 'KONG_NGINX_DAEMON', 'KONG_DECLARATIVE_CONFIG', 'KONG_DECLARATIVE_CONFIG_STRING']))",message="env may not set KONG_DATABASE, KONG_PROXY_LISTEN, KONG_STATUS_LISTEN, KONG_PREFIX, KONG_PORT_MAPS, KONG_NGINX_DAEMON, KONG_DECLARATIVE_CONFIG or KONG_DECLARATIVE_CONFIG_STRING: Portico owns these settings (proxy listeners come from spec.service.ports, the configuration from spec.config)"
 // +kubebuilder:validation:XValidation:rule="!has(self.konnect) || !has(self.env) || self.env.all(e, !(e.name in ['KONG_ROLE', 'KONG_KONNECT_MODE', 'KONG_CLUSTER_MTLS', 'KONG_CLUSTER_CONTROL_PLANE', 'KONG_CLUSTER_SERVER_NAME', 'KONG_CLUSTER_TELEMETRY_ENDPOINT', 'KONG_CLUSTER_TELEMETRY_SERVER_NAME', 'KONG_CLUSTER_CERT', 'KONG_CLUSTER_CERT_KEY', 'KONG_CLUSTER_DP_LABELS']))",message="with konnect set, env may not set KONG_ROLE, KONG_KONNECT_MODE or KONG_CLUSTER_* settings: Portico derives them from spec.konnect"
+// +kubebuilder:validation:XValidation:rule="!(has(self.config) && has(self.konnect))",message="set config or konnect, not both: a Konnect data plane takes its configuration from its control plane"
 type GatewayDeploymentSpec struct {
 	// image is the Kong Gateway container image. When omitted, the operator's default gateway
 	// image is used (the operator's RELATED_IMAGE_GATEWAY setting).
@@ -92,6 +93,46 @@ type GatewayDeploymentSpec struct {
 	// certificate before it expires and unpins it when the gateway goes.
 	// +optional
 	Konnect *KonnectSpec `json:"konnect,omitempty"`
+
+	// config is the gateway's Kong declarative configuration (the kong.yml format,
+	// _format_version "3.0": services, routes, upstreams, plugins, consumers...) in a ConfigMap
+	// or Secret of this namespace, which must carry the label gateway.portico.dev/config=source.
+	// Portico checks it against Kong's schema and references before any pod sees it, and rolls
+	// the gateway once onto each valid version; an invalid one leaves the running pods as they
+	// are (condition ConfigValid). Without config and konnect, the gateway loads a default
+	// configuration that routes nothing. Not with konnect, whose control plane configures the
+	// gateway.
+	// +optional
+	Config *ConfigSource `json:"config,omitempty"`
+}
+
+// ConfigSource names the object that holds a Kong declarative configuration: exactly one of
+// configMapKeyRef and secretKeyRef.
+// +kubebuilder:validation:XValidation:rule="has(self.configMapKeyRef) != has(self.secretKeyRef)",message="set exactly one of configMapKeyRef and secretKeyRef"
+type ConfigSource struct {
+	// configMapKeyRef names a ConfigMap key.
+	// +optional
+	ConfigMapKeyRef *ConfigKeyRef `json:"configMapKeyRef,omitempty"`
+	// secretKeyRef names a Secret key: for a configuration that holds credentials, though a
+	// vault reference ({vault://env/...} with spec.envFrom) keeps them out of it altogether.
+	// +optional
+	SecretKeyRef *ConfigKeyRef `json:"secretKeyRef,omitempty"`
+}
+
+// ConfigKeyRef names a key of a ConfigMap or Secret in the GatewayDeployment's namespace.
+type ConfigKeyRef struct {
+	// name of the ConfigMap or Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="name must be a DNS subdomain: lowercase letters, digits, '-' and '.'"
+	Name string `json:"name"`
+	// key holding the configuration, YAML or JSON.
+	// +optional
+	// +kubebuilder:default="kong.yml"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key,omitempty"`
 }
 
 // KonnectSpec names the control plane and the credentials Portico registers the gateway with.
@@ -527,6 +568,10 @@ type MeshStatus struct {
 	DestinationRules int32 `json:"destinationRules"`
 	// peerAuthentication is true when Portico owns a PeerAuthentication for the gateway pods.
 	PeerAuthentication bool `json:"peerAuthentication"`
+	// upstreamHosts have a DestinationRule each: spec.mesh.mtls.upstreamHosts, or, without
+	// them, the cluster Services the configuration's upstreams name.
+	// +optional
+	UpstreamHosts []string `json:"upstreamHosts,omitempty"`
 }
 
 // KonnectStatus summarises the gateway's Konnect registration.
@@ -606,6 +651,7 @@ type GatewayDeploymentStatus struct {
 // +kubebuilder:printcolumn:name="Replicas",type=string,JSONPath=`.status.readySummary`
 // +kubebuilder:printcolumn:name="Address",type=string,JSONPath=`.status.addresses[0].value`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Config",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="ConfigValid")].reason`
 // +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="name must be a DNS label of at most 63 characters starting with a letter: it names the gateway's Deployment and Service"
 type GatewayDeployment struct {

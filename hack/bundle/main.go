@@ -217,7 +217,7 @@ func fillCSV(csv *operatorsv1alpha1.ClusterServiceVersion, objs []*unstructured.
 // A new resource in the RBAC markers must be added here: guessing its scope would put it in
 // the wrong half of the CSV.
 var scopes = map[string]bool{ // "group/resource" -> namespaced
-	"/pods": true, "/secrets": true, "/services": true, "/events": true,
+	"/pods": true, "/secrets": true, "/services": true, "/events": true, "/configmaps": true,
 	"apps/deployments": true, "events.k8s.io/events": true, "coordination.k8s.io/leases": true,
 	"gateway.portico.dev/gatewaydeployments": true, "gateway.portico.dev/gatewaydeployments/status": true,
 	"gateway.portico.dev/gatewaydeployments/finalizers": true,

@@ -89,6 +89,19 @@ func TestAdmissionRejectsBadInput(t *testing.T) {
 			map[string]any{"name": "KONG_PROXY_LISTEN", "value": "0.0.0.0:9000"}}}, "Portico owns these settings"},
 		{"env sets KONG_DATABASE", "", map[string]any{"env": []any{
 			map[string]any{"name": "KONG_DATABASE", "value": "postgres"}}}, "Portico owns these settings"},
+		{"env sets the declarative configuration", "", map[string]any{"env": []any{
+			map[string]any{"name": "KONG_DECLARATIVE_CONFIG_STRING", "value": "{}"}}}, "the configuration from spec.config"},
+		{"config and konnect", "", map[string]any{
+			"config":  map[string]any{"configMapKeyRef": map[string]any{"name": "routes"}},
+			"konnect": map[string]any{"controlPlaneID": "7f9fd312-a987-4628-b4c5-bb4f4fddd5f7", "authSecretRef": map[string]any{"name": "token"}},
+		}, "set config or konnect, not both"},
+		{"config names nothing", "", map[string]any{"config": map[string]any{}}, "set exactly one of configMapKeyRef and secretKeyRef"},
+		{"config names both", "", map[string]any{"config": map[string]any{
+			"configMapKeyRef": map[string]any{"name": "a"}, "secretKeyRef": map[string]any{"name": "b"}}}, "set exactly one of configMapKeyRef and secretKeyRef"},
+		{"config name is not a DNS subdomain", "", map[string]any{"config": map[string]any{
+			"configMapKeyRef": map[string]any{"name": "Routes_1"}}}, "name must be a DNS subdomain"},
+		{"config key has a slash", "", map[string]any{"config": map[string]any{
+			"configMapKeyRef": map[string]any{"name": "routes", "key": "a/kong.yml"}}}, "spec.config.configMapKeyRef.key"},
 		{"pod labels override the selector", "", map[string]any{"pod": map[string]any{"labels": map[string]any{
 			"gateway.portico.dev/gatewaydeployment": "other"}}}, "pod labels may not set"},
 		{"name is not a DNS label", "gw.example", nil, "name must be a DNS label"},

@@ -407,8 +407,8 @@ func (r *GatewayDeploymentReconciler) removeForeignServicePorts(ctx context.Cont
 }
 
 // prune deletes gwd's children of a component that are not wanted any more.
-func (r *GatewayDeploymentReconciler) prune(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, component string, wanted map[string]bool, list client.ObjectList) error {
-	if err := r.List(ctx, list, client.InNamespace(gwd.Namespace), client.MatchingLabels{
+func (r *GatewayDeploymentReconciler) prune(ctx context.Context, from client.Reader, gwd *gatewayv1alpha1.GatewayDeployment, component string, wanted map[string]bool, list client.ObjectList) error {
+	if err := from.List(ctx, list, client.InNamespace(gwd.Namespace), client.MatchingLabels{
 		gatewayv1alpha1.LabelGatewayDeployment: gwd.Name,
 		gatewayv1alpha1.LabelComponent:         component,
 	}); err != nil {

@@ -5,6 +5,7 @@ package controller
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
@@ -50,20 +52,46 @@ func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 			// Secrets: Portico's registration Secrets and the token and certificate Secrets
 			// users label for it; never the others.
 			&corev1.Secret{}: {Label: konnectSecretSelector, Transform: secretAsRead},
-			crdMetadata:      {Label: labels.Everything(), Transform: nameOnly},
+			// ConfigMaps: users' labelled configuration sources and Portico's copies of them.
+			// (Secrets holding configurations are cached apart: configSecretCache.)
+			&corev1.ConfigMap{}: {Label: configSelector, Transform: configAsRead},
+			crdMetadata:         {Label: labels.Everything(), Transform: nameOnly},
 			// Istio's sidecar-injector webhook configurations, by name only.
 			injectorMetadata(): {Label: labels.SelectorFromSet(injectorLabel), Transform: nameOnly},
 		},
 	}
+	opts.DefaultNamespaces = namespaces(watchNamespace)
+	return opts
+}
+
+// configSecretCache caches the Secrets labelled for spec.config and Portico's copies of them,
+// apart from the Konnect Secrets: one cache selects a kind by one label selector, and a
+// Secret is either Konnect's or a configuration's. It starts with the manager.
+func configSecretCache(mgr manager.Manager, watchNamespace string) (cache.Cache, error) {
+	opts := cache.Options{
+		HTTPClient: mgr.GetHTTPClient(), Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
+		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: configSelector, Transform: configAsRead}},
+	}
+	opts.DefaultNamespaces = namespaces(watchNamespace)
+	c, err := cache.New(mgr.GetConfig(), opts)
+	if err != nil {
+		return nil, fmt.Errorf("creating the cache of configuration Secrets: %w", err)
+	}
+	return c, mgr.Add(c)
+}
+
+// namespaces are the cache's namespaces from a comma-separated list; nil means all.
+func namespaces(watchNamespace string) map[string]cache.Config {
+	var out map[string]cache.Config
 	for _, ns := range strings.Split(watchNamespace, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
-			if opts.DefaultNamespaces == nil {
-				opts.DefaultNamespaces = map[string]cache.Config{}
+			if out == nil {
+				out = map[string]cache.Config{}
 			}
-			opts.DefaultNamespaces[ns] = cache.Config{}
+			out[ns] = cache.Config{}
 		}
 	}
-	return opts
+	return out
 }
 
 var konnectSecretSelector = func() labels.Selector {

@@ -78,6 +78,9 @@ type GatewayDeploymentReconciler struct {
 	// DeploymentSpecs holds the cached Deployments' specs, which the cache keeps out: the one
 	// given to CacheOptions.
 	DeploymentSpecs *DeploymentSpecs
+	// WatchNamespace is the one given to CacheOptions: the Secrets holding configurations are
+	// cached apart (configSecretCache), in the same namespaces.
+	WatchNamespace string
 
 	// Set up by SetupWithManager, for watches added while running.
 	controller controller.Controller
@@ -93,6 +96,8 @@ type GatewayDeploymentReconciler struct {
 	children childMemo
 	// large hands out the slots for reconciling gateways too large to cache (largeAtOnce).
 	large *largeSlots
+	// configSecrets caches the Secrets labelled for spec.config, and their copies.
+	configSecrets cache.Cache
 }
 
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch
@@ -150,8 +155,11 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 			return ctrl.Result{}, err
 		}
 	}
-	desired, err := render.Render(render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv,
-		Konnect: konnectRun.render, InjectorPresent: injector, AssignsUID: assignsUID})
+	config, configErr := r.resolveConfig(ctx, gwd)
+	inputs := render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv,
+		Konnect: konnectRun.render, InjectorPresent: injector, AssignsUID: assignsUID,
+		Config: config.render, ConfigUpstreamHosts: config.upstreamHosts}
+	desired, err := render.Render(inputs)
 	if err != nil {
 		_, statusErr := r.patchStatus(ctx, gwd, status.Observed{ApplyError: err})
 		return ctrl.Result{}, errors.Join(err, statusErr)
@@ -161,9 +169,17 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		// the registration (an existing one is left as it is).
 		desired.Deployment = nil
 	}
-	var obs status.Observed
+	if config.hold || configErr != nil {
+		// Never roll the pods onto a configuration that cannot be used, nor onto a copy that
+		// is not there: the Deployment stays exactly as it is.
+		desired.Deployment = nil
+	}
+	obs := status.Observed{Config: config.observed}
+	if len(desired.DestinationRules) > 0 {
+		obs.Mesh.UpstreamHosts = render.UpstreamHosts(inputs)
+	}
 	requeueAfter := uidLag
-	var errs []error
+	errs := []error{configErr}
 	for _, step := range []applyStep{r.applyChildren, r.applyMesh, r.applyRoute} {
 		after, err := step(ctx, gwd, desired, &obs)
 		requeueAfter = soonest(requeueAfter, after)
@@ -171,6 +187,9 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 	conflicts, applyErr := takeConflicts(errors.Join(errs...))
 	obs.ApplyError = applyErr
+	if config.recheck {
+		requeueAfter = soonest(requeueAfter, cmp.Or(r.ConflictRecheck, DefaultConflictRecheck))
+	}
 	if len(conflicts) == 0 {
 		r.conflictsTold.Delete(req.NamespacedName)
 	} else {
@@ -179,10 +198,11 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 	pods, podsErr := r.observePods(ctx, gwd)
 	obs.Pods = pods
+	pruneErr := r.pruneConfigCopies(ctx, gwd, config, obs.Deployment)
 	konnectErr := r.finishKonnect(ctx, gwd, konnectRun, &obs)
 	folded, statusErr := r.patchStatus(ctx, gwd, obs)
 	requeueAfter = soonest(requeueAfter, konnectRun.requeue, folded, changed.cacheWait)
-	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, konnectErr, statusErr)
+	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, pruneErr, konnectErr, statusErr)
 }
 
 // soonest is the earliest of requeue delays, where 0 means none.
@@ -390,6 +410,14 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, podsByGatewayIndex, podGateway); err != nil {
 		return err
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, configSourcesIndex, configSources); err != nil {
+		return err
+	}
+	configSecrets, err := configSecretCache(mgr, r.WatchNamespace)
+	if err != nil {
+		return err
+	}
+	r.configSecrets = configSecrets
 	if r.DeploymentSpecs == nil {
 		// Without it every comparison would see a Deployment without a spec and apply again.
 		return errors.New("the reconciler needs the DeploymentSpecs given to CacheOptions")
@@ -406,6 +434,9 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		// The registration Secrets (owned) and the token and certificate Secrets users label
 		// for Portico: a fixed or rotated Secret re-triggers the gateways that name it.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfSecret)).
+		// The configurations users label for spec.config, and Portico's copies of them.
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfConfig("ConfigMap"))).
+		WatchesRawSource(source.Kind(configSecrets, client.Object(&corev1.Secret{}), handler.EnqueueRequestsFromMapFunc(r.gatewaysOfConfig("Secret")))).
 		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
 		Watches(&corev1.Pod{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfPod)), builder.WithPredicates(notOnCreate, podNews)).
 		// Istio, or OpenShift's Routes, may arrive while Portico runs. Metadata is all it needs.

@@ -82,7 +82,7 @@ func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewa
 		errs = append(errs, err)
 	}
 	errs = append(errs,
-		r.prune(ctx, gwd, render.ComponentMesh, wanted, &istionetworkingv1.DestinationRuleList{}),
-		r.prune(ctx, gwd, render.ComponentMesh, wanted, &istiosecurityv1.PeerAuthenticationList{}))
+		r.prune(ctx, r.Client, gwd, render.ComponentMesh, wanted, &istionetworkingv1.DestinationRuleList{}),
+		r.prune(ctx, r.Client, gwd, render.ComponentMesh, wanted, &istiosecurityv1.PeerAuthenticationList{}))
 	return 0, errors.Join(errs...)
 }

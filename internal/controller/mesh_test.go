@@ -68,7 +68,8 @@ func TestMeshLifecycle(t *testing.T) {
 	// Istio arrives while the operator runs: it converges without a restart.
 	installCRDs(t, istioCRDs(t))
 	latest = condition(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured)
-	g.Expect(latest.Status.Mesh).To(Equal(&gatewayv1alpha1.MeshStatus{DestinationRules: 3, PeerAuthentication: true}))
+	g.Expect(latest.Status.Mesh).To(Equal(&gatewayv1alpha1.MeshStatus{DestinationRules: 3, PeerAuthentication: true,
+		UpstreamHosts: []string{"orders.shop.svc.cluster.local", "payments.shop.svc.cluster.local"}}))
 	// The CRDs alone change nothing for the pods; istiod's injector registering rolls them,
 	// so that it can give them the sidecar they were created without.
 	g.Expect(deployment(t, gwd).Spec.Template.Annotations).NotTo(HaveKey(render.AnnotationIstioInjector))
@@ -148,4 +149,49 @@ func TestMeshLifecycle(t *testing.T) {
 		g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionMeshReady)).To(BeNil())
 		g.Expect(latest.Status.Mesh).To(BeNil())
 	}, timeout, interval).Should(Succeed())
+}
+
+// After TestMeshLifecycle, which needs a suite without Istio first.
+//
+// Without spec.mesh.mtls.upstreamHosts, the DestinationRules follow the Services the
+// configuration's upstreams name; upstreams the sidecar cannot see are reported.
+func TestDestinationRulesFollowTheConfiguration(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	installCRDs(t, istioCRDs(t))
+	ns := newNamespace(t)
+	source := configMapSource(ns, "routes", bookinfoConfig+`- name: details
+  host: details
+  port: 9080
+- name: legacy
+  host: 10.20.30.40
+`, true)
+	g.Expect(k8s.Create(ctx, source)).To(Succeed())
+	gwd := createGateway(t, ns, "bookinfo", func(gwd *gatewayv1alpha1.GatewayDeployment) {
+		withConfigMap("routes")(gwd)
+		gwd.Spec.Mesh = &gatewayv1alpha1.MeshSpec{SidecarInjection: gatewayv1alpha1.SidecarInjectionEnabled,
+			MTLS: &gatewayv1alpha1.MeshMTLS{Mode: gatewayv1alpha1.MTLSModeIstioMutual}}
+	})
+	hosts := func() []string {
+		rules, _ := meshLists(t, ns)
+		var out []string
+		for _, r := range rules.Items {
+			if r.Name != "bookinfo-gateway" {
+				out = append(out, r.Spec.Host)
+			}
+		}
+		return out
+	}
+	g.Eventually(hosts, timeout, interval).Should(ConsistOf("details."+ns+".svc.cluster.local", "productpage.bookinfo.svc.cluster.local"))
+	latest := condition(t, gwd, gatewayv1alpha1.ConditionUpstreamsInMesh, metav1.ConditionFalse, gatewayv1alpha1.ReasonUpstreamsBypassMesh)
+	g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionUpstreamsInMesh).Message).
+		To(ContainSubstring("services[2] (service legacy): 10.20.30.40 is an IP address"))
+	g.Expect(latest.Status.Mesh.UpstreamHosts).To(Equal([]string{"details." + ns + ".svc.cluster.local", "productpage.bookinfo.svc.cluster.local"}))
+
+	// The configuration drops two upstreams: their rule goes, and so does the warning.
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(source), source)).To(Succeed())
+	source.Data = map[string]string{"kong.yml": bookinfoConfig}
+	g.Expect(k8s.Update(ctx, source)).To(Succeed())
+	g.Eventually(hosts, timeout, interval).Should(ConsistOf("productpage.bookinfo.svc.cluster.local"))
+	condition(t, gwd, gatewayv1alpha1.ConditionUpstreamsInMesh, metav1.ConditionTrue, gatewayv1alpha1.ReasonUpstreamsInMesh)
 }

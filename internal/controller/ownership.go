@@ -22,8 +22,9 @@ import (
 	"github.com/portico-dev/portico/internal/status"
 )
 
-// DefaultConflictRecheck is how often a gateway whose child's name is taken looks again: the
-// cache cannot see the other object go, since it holds only Portico's.
+// DefaultConflictRecheck is how often a gateway whose child's name is taken, or whose
+// configuration source is missing or unlabelled, looks again: the cache cannot see the other
+// object go, or an unlabelled one come, since it holds only labelled objects.
 const DefaultConflictRecheck = 30 * time.Second
 
 // childConflict is a child Portico would create whose name an object it does not control

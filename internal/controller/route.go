@@ -40,5 +40,5 @@ func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatew
 			obs.Route = route
 		}
 	}
-	return 0, errors.Join(applyErr, r.prune(ctx, gwd, render.ComponentRoute, wanted, &routev1.RouteList{}))
+	return 0, errors.Join(applyErr, r.prune(ctx, r.Client, gwd, render.ComponentRoute, wanted, &routev1.RouteList{}))
 }

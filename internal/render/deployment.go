@@ -138,6 +138,9 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 	if in.Konnect != nil {
 		ps.WithVolumes(konnectVolumeSource(in.Konnect))
 	}
+	if in.Config != nil {
+		ps.WithVolumes(configVolumeSource(in.Config))
+	}
 	if pod.ServiceAccountName != "" {
 		ps.WithServiceAccountName(pod.ServiceAccountName)
 	}
@@ -184,7 +187,7 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) {
 	spec := &in.GatewayDeployment.Spec
 
-	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec, in.ProxyEnv, in.Konnect))
+	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec, in.ProxyEnv, in.Konnect, in.Config))
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +216,9 @@ func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) 
 
 	if in.Konnect != nil {
 		c.WithVolumeMounts(konnectVolumeMount())
+	}
+	if in.Config != nil {
+		c.WithVolumeMounts(corev1ac.VolumeMount().WithName(configVolume).WithMountPath(configDir).WithReadOnly(true))
 	}
 	if spec.ImagePullPolicy != "" {
 		c.WithImagePullPolicy(spec.ImagePullPolicy)

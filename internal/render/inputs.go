@@ -35,6 +35,12 @@ type Inputs struct {
 	// AssignsUID tells whether the cluster assigns the pods' UID (OpenShift's security context
 	// constraints): then the gateway container names none unless the spec does.
 	AssignsUID bool
+	// Config is the checked copy of spec.config the pods load; nil without spec.config (then
+	// a gateway without Konnect loads DefaultConfig).
+	Config *Config
+	// ConfigUpstreamHosts are the cluster Services the configuration's upstreams name: the
+	// hosts that get a DestinationRule when spec.mesh.mtls.upstreamHosts lists none.
+	ConfigUpstreamHosts []string
 }
 
 // Objects are the desired children, as server-side apply configurations holding exactly the

@@ -5,6 +5,8 @@ package render
 
 import (
 	"fmt"
+
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -20,7 +22,50 @@ const (
 	// prefixDir is Kong's working directory: an emptyDir, as the root filesystem is read-only.
 	prefixDir = "/kong_prefix"
 	tmpDir    = "/tmp"
+	// configDir holds the declarative configuration, mounted read-only from Portico's copy.
+	configDir    = "/etc/kong/declarative"
+	configFile   = "kong.yml"
+	configVolume = "kong-config"
 )
+
+// DefaultConfig is what a gateway with neither spec.config nor Konnect loads: Kong in DB-less
+// mode reports ready only once it has loaded a non-empty configuration, so it holds one
+// upstream without targets. It routes nothing: every request gets Kong's 404.
+const DefaultConfig = `{"_format_version":"3.0","upstreams":[{"name":"portico-no-routes"}]}`
+
+// Config is the copy of a checked configuration that the pods mount.
+type Config struct {
+	// Secret tells a Secret from a ConfigMap: a configuration from a Secret is copied into
+	// one, to stay out of ConfigMaps.
+	Secret bool
+	// Name of the copy, which carries the content's hash: a new configuration is a new name,
+	// and so one rollout.
+	Name string
+}
+
+// ConfigKey is the key of the configuration in Portico's copy.
+const ConfigKey = configFile
+
+// ConfigCopyName is the name of the copy of a configuration with content hash hash.
+func ConfigCopyName(gwdName, hash string) string { return gwdName + "-config-" + hash }
+
+func configEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, config *Config) []corev1.EnvVar {
+	switch {
+	case config != nil:
+		return []corev1.EnvVar{{Name: "KONG_DECLARATIVE_CONFIG", Value: configDir + "/" + configFile}}
+	case spec.Konnect == nil:
+		return []corev1.EnvVar{{Name: "KONG_DECLARATIVE_CONFIG_STRING", Value: DefaultConfig}}
+	}
+	return nil
+}
+
+func configVolumeSource(c *Config) *corev1ac.VolumeApplyConfiguration {
+	items := corev1ac.KeyToPath().WithKey(ConfigKey).WithPath(configFile)
+	if c.Secret {
+		return corev1ac.Volume().WithName(configVolume).WithSecret(corev1ac.SecretVolumeSource().WithSecretName(c.Name).WithItems(items))
+	}
+	return corev1ac.Volume().WithName(configVolume).WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(c.Name).WithItems(items))
+}
 
 // ownedEnv are the Kong settings Portico derives from the spec. The CRD rejects them in
 // spec.env (keep its rule in sync with this list).
@@ -53,14 +98,14 @@ const KongUID int64 = 1000
 
 // gatewayEnv is the container's env: owned settings, then defaults and the cluster proxy (a
 // user variable of the same name takes their place), then the other user variables in order.
-func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar, konnect *Konnect) []corev1.EnvVar {
+func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar, konnect *Konnect, config *Config) []corev1.EnvVar {
 	userEnv := make([]corev1.EnvVar, len(spec.Env))
 	user := make(map[string]corev1.EnvVar, len(spec.Env))
 	for i, e := range spec.Env {
 		userEnv[i] = e.Kubernetes()
 		user[e.Name] = userEnv[i]
 	}
-	env := ownedEnv(spec)
+	env := append(ownedEnv(spec), configEnv(spec, config)...)
 	defaults := append([]corev1.EnvVar(nil), defaultEnv...)
 	if konnect != nil {
 		env = append(env, konnectEnv(konnect)...)

@@ -15,6 +15,9 @@ const (
 	// ComponentGateway is the app.kubernetes.io/component of the gateway's Deployment,
 	// Service and pods.
 	ComponentGateway = "gateway"
+	// ComponentConfig is the app.kubernetes.io/component of the checked copies of the
+	// gateway's configuration.
+	ComponentConfig = "config"
 )
 
 // Labels are the labels every child of gwd carries for the given component.

@@ -124,7 +124,7 @@ func DestinationRules(in Inputs) ([]*istionetworkingac.DestinationRuleApplyConfi
 	}
 
 	var rules []*istionetworkingac.DestinationRuleApplyConfiguration
-	for _, host := range m.MTLS.UpstreamHosts {
+	for _, host := range UpstreamHosts(in) {
 		rule, err := destinationRule(gwd, UpstreamDestinationRuleName(gwd.Name, host), &networkingv1alpha3.DestinationRule{
 			Host: host,
 			// Only this namespace, and only the gateway's pods: other teams' traffic to the same
@@ -163,6 +163,15 @@ func DestinationRules(in Inputs) ([]*istionetworkingac.DestinationRuleApplyConfi
 		}
 	}
 	return rules, nil
+}
+
+// UpstreamHosts are the hosts that get a DestinationRule: those spec.mesh.mtls lists, or
+// without them those the configuration's upstreams name.
+func UpstreamHosts(in Inputs) []string {
+	if m := in.GatewayDeployment.Spec.Mesh; m != nil && m.MTLS != nil && len(m.MTLS.UpstreamHosts) > 0 {
+		return m.MTLS.UpstreamHosts
+	}
+	return in.ConfigUpstreamHosts
 }
 
 // UpstreamDestinationRuleName is deterministic per host: a restart never makes a second one.

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/kongconfig"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -79,6 +80,16 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 				SidecarInjection: gatewayv1alpha1.SidecarInjectionDisabled,
 				MTLS:             &gatewayv1alpha1.MeshMTLS{Mode: gatewayv1alpha1.MTLSModeDisable, UpstreamHosts: []string{"legacy.example.com"}},
 			}
+		}),
+		"configured": defaulted("bookinfo", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Config = &gatewayv1alpha1.ConfigSource{ConfigMapKeyRef: &gatewayv1alpha1.ConfigKeyRef{Name: "bookinfo-routes", Key: "kong.yml"}}
+			s.Mesh = &gatewayv1alpha1.MeshSpec{
+				SidecarInjection: gatewayv1alpha1.SidecarInjectionEnabled,
+				MTLS:             &gatewayv1alpha1.MeshMTLS{Mode: gatewayv1alpha1.MTLSModeIstioMutual},
+			}
+		}),
+		"configured-from-secret": defaulted("private", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Config = &gatewayv1alpha1.ConfigSource{SecretKeyRef: &gatewayv1alpha1.ConfigKeyRef{Name: "private-routes", Key: "kong.json"}}
 		}),
 		"everything": defaulted("everything", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.Image = "registry.example/kong-gateway:3.11.0.5"
@@ -140,7 +151,14 @@ func TestGolden(t *testing.T) {
 	for name, gwd := range goldenCases() {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
-			objs, err := Render(Inputs{GatewayDeployment: gwd, DefaultImage: defaultImage})
+			in := Inputs{GatewayDeployment: gwd, DefaultImage: defaultImage}
+			// What the reconcile passes for a checked spec.config: its copy, and the Services
+			// its upstreams name.
+			if c := gwd.Spec.Config; c != nil {
+				in.Config = &Config{Secret: c.SecretKeyRef != nil, Name: ConfigCopyName(gwd.Name, "0f1e2d3c4b")}
+				in.ConfigUpstreamHosts = []string{"details.bookinfo.svc.cluster.local", "productpage.bookinfo.svc.cluster.local"}
+			}
+			objs, err := Render(in)
 			g.Expect(err).NotTo(HaveOccurred())
 			var out []byte
 			all := []any{objs.Deployment, objs.Service}
@@ -174,7 +192,7 @@ func TestUserEnvReplacesDefaultsAndKeepsOrder(t *testing.T) {
 	gwd := defaulted("env", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 		s.Env = []gatewayv1alpha1.EnvVar{{Name: "B", Value: "2"}, {Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"}, {Name: "A", Value: "1"}}
 	})
-	env := gatewayEnv(&gwd.Spec, nil, nil)
+	env := gatewayEnv(&gwd.Spec, nil, nil, nil)
 	names := make([]string, 0, len(env))
 	for _, e := range env {
 		names = append(names, e.Name)
@@ -182,7 +200,7 @@ func TestUserEnvReplacesDefaultsAndKeepsOrder(t *testing.T) {
 			g.Expect(e.Value).To(Equal("127.0.0.1:8444"))
 		}
 	}
-	g.Expect(names).To(HaveLen(len(ownedEnv(&gwd.Spec)) + len(defaultEnv) + 2))
+	g.Expect(names).To(HaveLen(len(ownedEnv(&gwd.Spec)) + len(configEnv(&gwd.Spec, nil)) + len(defaultEnv) + 2))
 	g.Expect(names[len(names)-2:]).To(Equal([]string{"B", "A"}), "user variables keep their order")
 }
 
@@ -234,5 +252,13 @@ func TestClusterProxyReachesTheGateway(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	for _, e := range toTyped[appsv1.Deployment](t, objs.Deployment).Spec.Template.Spec.Containers[0].Env {
 		g.Expect(e.Name).NotTo(HaveSuffix("_PROXY"))
+	}
+}
+
+// Kong reports ready only with a configuration it loads: the default must be one.
+func TestDefaultConfigIsValid(t *testing.T) {
+	r := kongconfig.Check([]byte(DefaultConfig))
+	if !r.Valid() || len(r.Warnings) > 0 {
+		t.Fatalf("the default configuration does not pass the checks: %s %s", r.Summary(3), r.WarningSummary(3))
 	}
 }

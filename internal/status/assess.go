@@ -39,6 +39,27 @@ type Observed struct {
 	Route RouteObserved
 	// Konnect is what the reconcile found and did for the Konnect registration.
 	Konnect KonnectObserved
+	// Config is what the reconcile found of the gateway's Kong configuration.
+	Config ConfigObserved
+}
+
+// ConfigObserved is the configuration part of Observed.
+type ConfigObserved struct {
+	// Requested tells whether the gateway loads a declarative configuration (it has no
+	// Konnect control plane).
+	Requested bool
+	// Source describes the object spec.config names; "" for the default configuration.
+	Source string
+	// Reason and Message say why that configuration cannot be used; "" when it can.
+	Reason, Message string
+	// Copy names the checked copy the pods mount.
+	Copy string
+	// Warnings are what the checks warn of in a configuration that is used.
+	Warnings string
+	// MeshChecked tells whether the upstreams were judged against the sidecar, and Bypasses
+	// lists those it would send without mTLS ("" when none).
+	MeshChecked bool
+	Bypasses    string
 }
 
 // RouteObserved is the Route part of Observed.
@@ -56,6 +77,8 @@ type MeshObserved struct {
 	// DestinationRules and PeerAuthentication count what Portico has in place.
 	DestinationRules   int32
 	PeerAuthentication bool
+	// UpstreamHosts are the hosts the DestinationRules are for.
+	UpstreamHosts []string
 }
 
 // Assess computes gwd's status from what was observed. Conditions keep their
@@ -113,6 +136,21 @@ func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Tim
 		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionKonnectRegistered)
 		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionKonnectConnected)
 	}
+	if obs.Config.Requested {
+		c := configCondition(obs.Config)
+		if obs.Deployment == nil {
+			optional(c) // it is why there is no Deployment
+		} else {
+			conditions = append(conditions, c) // the pods keep serving the last valid one
+		}
+	} else {
+		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionConfigValid)
+	}
+	if obs.Config.MeshChecked {
+		conditions = append(conditions, upstreamsCondition(obs.Config))
+	} else {
+		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionUpstreamsInMesh)
+	}
 	ready := readyCondition(gwd, obs, desired, available, degraded, optionalFailed)
 	for _, c := range append([]metav1.Condition{ready}, conditions...) {
 		c.ObservedGeneration = gwd.Generation
@@ -127,6 +165,7 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 	summary := &gatewayv1alpha1.MeshStatus{
 		DestinationRules:   obs.Mesh.DestinationRules,
 		PeerAuthentication: obs.Mesh.PeerAuthentication,
+		UpstreamHosts:      obs.Mesh.UpstreamHosts,
 	}
 	var ready int32
 	for i := range obs.Pods {
@@ -174,6 +213,41 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 		c.Message += "."
 	}
 	return c, summary
+}
+
+// configCondition says which configuration Kong loads, or why spec.config's cannot be used.
+func configCondition(obs ConfigObserved) metav1.Condition {
+	c := metav1.Condition{Type: gatewayv1alpha1.ConditionConfigValid, Status: metav1.ConditionTrue}
+	switch {
+	case obs.Reason != "":
+		c.Status, c.Reason = metav1.ConditionFalse, obs.Reason
+		c.Message = obs.Message + " The running pods keep their last valid configuration, and the Deployment is left as it is until this is fixed."
+	case obs.Source == "":
+		c.Reason = gatewayv1alpha1.ReasonDefaultConfig
+		c.Message = "No spec.config: Kong loads Portico's default configuration, which routes nothing (every request gets Kong's 404). " +
+			"To add services and routes, put a Kong declarative configuration (kong.yml) in a ConfigMap labelled " +
+			gatewayv1alpha1.LabelConfig + "=" + gatewayv1alpha1.ConfigSourceValue + " and name it in spec.config.configMapKeyRef."
+	default:
+		c.Reason = gatewayv1alpha1.ReasonConfigAccepted
+		c.Message = fmt.Sprintf("Kong loads %s, checked and copied to %s.", obs.Source, obs.Copy)
+		if obs.Warnings != "" {
+			c.Message += " Warnings: " + obs.Warnings
+		}
+	}
+	return c
+}
+
+// upstreamsCondition says whether the sidecar sends every upstream call with mTLS.
+func upstreamsCondition(obs ConfigObserved) metav1.Condition {
+	c := metav1.Condition{Type: gatewayv1alpha1.ConditionUpstreamsInMesh}
+	if obs.Bypasses == "" {
+		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonUpstreamsInMesh
+		c.Message = "The configuration's upstreams are addressed by Service name or outside the cluster: the sidecar applies the DestinationRules to every call to a Service."
+		return c
+	}
+	c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonUpstreamsBypassMesh
+	c.Message = "Some upstream calls leave without Istio mTLS: " + obs.Bypasses
+	return c
 }
 
 // routeCondition reads the routers' verdicts from the Route's status.
