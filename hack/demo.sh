@@ -12,8 +12,9 @@ log=$state/demo.log
 operator_log=$state/operator.log
 pidfile=$state/operator.pid
 sample=config/samples/gateway_v1alpha1_gatewaydeployment.yaml
-steps=9
-[ "${MESH:-}" = istio ] && steps=11
+bookinfo=config/samples/bookinfo/bookinfo.yaml
+steps=10
+[ "${MESH:-}" = istio ] && steps=12
 step=0
 current_log=$log
 
@@ -122,6 +123,8 @@ start_operator() {
 run "Starting the operator (log: $operator_log)" "$log" start_operator
 run "Applying the sample GatewayDeployment ($sample)" "$log" kubectl apply -f "$sample"
 run "Waiting for gwd/edge to be Ready" "$log" kubectl wait --for=condition=Ready gwd/edge --timeout=120s
+run "Routes without Konnect: bookinfo's routes from a ConfigMap ($bookinfo), waiting for Ready" "$log" \
+  sh -c "'$bin/kubectl' apply -f $bookinfo && '$bin/kubectl' wait --for=condition=Ready gwd/bookinfo --timeout=120s"
 run "Registering gwd/hybrid with the Konnect stand-in (hack/konnect-server/demo-gateway.yaml)" "$log" \
   kubectl apply -f hack/konnect-server/demo-gateway.yaml
 run "Waiting for gwd/hybrid to be Ready and connected" "$log" \

@@ -44,8 +44,8 @@ type configRun struct {
 	upstreamHosts []string
 	// recheck asks to look again later: the source is missing or unlabelled, and the cache,
 	// which holds only labelled ones, would not tell when it comes.
-	recheck bool
-	observed      status.ConfigObserved
+	recheck  bool
+	observed status.ConfigObserved
 }
 
 // resolveConfig reads and checks the configuration spec.config names, and makes sure its

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
@@ -174,6 +176,16 @@ func TestConfigurationLifecycle(t *testing.T) {
 	g.Eventually(func() []string { return configCopies(t, ns) }, timeout, interval).
 		Should(ConsistOf(strings.TrimPrefix(second, "ConfigMap/")))
 	g.Expect(deployment(t, gwd).Generation).To(Equal(generation + 1))
+
+	// At rest, a reconcile of a configured gateway reads everything from the cache: the
+	// source, the copy, the children. Not one request.
+	time.Sleep(500 * time.Millisecond)
+	requests.reset()
+	for range 3 {
+		_, err := reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(gwd)})
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	g.Expect(requests.in(ns)).To(BeEmpty())
 }
 
 // A configuration in a Secret is copied into a Secret, never a ConfigMap.
@@ -196,4 +208,3 @@ func TestConfigurationFromASecretStaysInSecrets(t *testing.T) {
 	g.Expect(copied.Immutable).To(HaveValue(BeTrue()))
 	g.Expect(configCopies(t, ns)).To(BeEmpty())
 }
-

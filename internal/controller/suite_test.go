@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,6 +138,19 @@ func (c *requestCounter) writes() map[string]int {
 		switch k[:3] {
 		case "GET", "WAT":
 		default:
+			out[k] = n
+		}
+	}
+	return out
+}
+
+// in returns every request, reads included, on objects in namespace ns since the last reset.
+func (c *requestCounter) in(ns string) map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for k, n := range c.counts {
+		if strings.Contains(k, "/namespaces/"+ns+"/") {
 			out[k] = n
 		}
 	}

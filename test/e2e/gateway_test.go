@@ -34,10 +34,11 @@ func TestReadyWithPrinterColumns(t *testing.T) {
 	out := env.MustKubectl(t, "get", "gwd", "-n", ns, "-o", "wide")
 	lines := strings.Split(out, "\n")
 	g.Expect(lines).To(HaveLen(2), out)
-	g.Expect(strings.Fields(lines[0])).To(Equal([]string{"NAME", "READY", "REPLICAS", "ADDRESS", "AGE", "MESSAGE"}))
+	g.Expect(strings.Fields(lines[0])).To(Equal([]string{"NAME", "READY", "REPLICAS", "ADDRESS", "AGE", "CONFIG", "MESSAGE"}))
 	row := strings.Fields(lines[1])
 	g.Expect(row[:4]).To(Equal([]string{"edge", "True", "2/2", svc.Spec.ClusterIP}), out)
-	g.Expect(strings.Join(row[5:], " ")).To(Equal("2 of 2 replicas ready."))
+	g.Expect(row[5]).To(Equal(gatewayv1alpha1.ReasonDefaultConfig), out)
+	g.Expect(strings.Join(row[6:], " ")).To(Equal("2 of 2 replicas ready."))
 	g.Expect(env.MustKubectl(t, "get", "gwd", "edge", "-n", ns, "-o", "jsonpath={.status.readyReplicas}")).To(Equal("2"))
 }
 

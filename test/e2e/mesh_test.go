@@ -38,7 +38,8 @@ func TestMeshWithoutAnInjector(t *testing.T) {
 	})
 	latest := env.WaitFor(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected)
 	g.Expect(meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionMeshReady).Message).To(ContainSubstring("namespace " + ns))
-	g.Expect(latest.Status.Mesh).To(Equal(&gatewayv1alpha1.MeshStatus{DestinationRules: 2, PeerAuthentication: true}))
+	g.Expect(latest.Status.Mesh).To(Equal(&gatewayv1alpha1.MeshStatus{DestinationRules: 2, PeerAuthentication: true,
+		UpstreamHosts: []string{"orders.shop.svc.cluster.local"}}))
 	g.Expect(env.MustKubectl(t, "get", "destinationrules,peerauthentications", "-n", ns, "-o", "name")).To(Equal(strings.Join([]string{
 		"destinationrule.networking.istio.io/meshed-gateway",
 		"destinationrule.networking.istio.io/meshed-upstream-0882f27165",

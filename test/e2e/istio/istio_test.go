@@ -186,6 +186,20 @@ func TestRealIstio(t *testing.T) {
 		g.Expect(main).NotTo(ContainElement("istio-proxy"))
 	}
 
+	// 5b. A gateway with routes from a configuration and no upstreamHosts: its DestinationRules
+	// follow the Services the configuration names, and the sidecar gets them.
+	routed := env.NewNamespace(t, nil)
+	env.MustKubectl(t, "apply", "-n", routed, "-f", filepath.Join(env.Root, "config/samples/bookinfo/bookinfo.yaml"))
+	env.MustKubectl(t, "patch", "-n", routed, "gwd/bookinfo", "--type=merge", "-p",
+		`{"spec":{"mesh":{"sidecarInjection":"Enabled","mtls":{"mode":"ISTIO_MUTUAL"}}}}`)
+	bookinfo := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: routed, Name: "bookinfo"}}
+	injected(t, bookinfo, 2)
+	latest = env.WaitFor(t, bookinfo, gatewayv1alpha1.ConditionUpstreamsInMesh, metav1.ConditionTrue, gatewayv1alpha1.ReasonUpstreamsInMesh)
+	g.Expect(latest.Status.Mesh.UpstreamHosts).To(Equal([]string{"productpage.bookinfo.svc.cluster.local"}))
+	g.Expect(env.MustKubectl(t, "get", "destinationrules", "-n", routed, "-o", "jsonpath={.items[*].spec.host}")).
+		To(ContainSubstring("productpage.bookinfo.svc.cluster.local"))
+	env.WaitFor(t, bookinfo, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+
 	// 6. istiod's validating webhook admitted everything Portico wrote (it refuses bad config:
 	// the control below), and istioctl analyze finds no error in it.
 	bad := `{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"bad","namespace":"` + plain +
@@ -195,7 +209,7 @@ func TestRealIstio(t *testing.T) {
 	refused, err := cmd.CombinedOutput()
 	g.Expect(err).To(HaveOccurred())
 	g.Expect(string(refused)).To(ContainSubstring("validation.istio.io"))
-	for _, ns := range []string{early, plain, labelled} {
+	for _, ns := range []string{early, plain, labelled, routed} {
 		rules := env.MustKubectl(t, "get", "destinationrules,peerauthentications", "-n", ns, "-o", "name")
 		g.Expect(rules).To(ContainSubstring("peerauthentication"), ns)
 		g.Expect(analyze(t, ns)).To(BeEmpty(), "istioctl analyze -n %s", ns)

@@ -439,10 +439,41 @@ func TestOtherInstallModes(t *testing.T) {
 
 			gwd := env.CreateGateway(t, mode.gatewayNS, "edge", nil)
 			env.WaitReady(t, gwd)
+			// Routes from a ConfigMap and from a Secret: the rules for configurations, and
+			// the cache of configuration Secrets, under the permissions OLM made.
+			routed := routedGateways(t, mode.gatewayNS)
 			g.Expect(env.K8s.Delete(ctx, gwd)).To(Succeed())
+			for _, r := range routed {
+				g.Expect(env.K8s.Delete(ctx, r)).To(Succeed())
+			}
 			uninstall(t, mode.namespace)
 		})
 	}
+}
+
+// routedGateways makes two gateways with routes, one from a ConfigMap and one from a Secret,
+// and waits for both to load them.
+func routedGateways(t *testing.T, ns string) []*gatewayv1alpha1.GatewayDeployment {
+	t.Helper()
+	g := NewWithT(t)
+	ctx := context.Background()
+	const routes = `{"_format_version":"3.0","services":[{"name":"a","host":"a","routes":[{"name":"a","paths":["/a"]}]}]}`
+	labels := map[string]string{gatewayv1alpha1.LabelConfig: gatewayv1alpha1.ConfigSourceValue}
+	g.Expect(env.K8s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "routes", Labels: labels},
+		Data: map[string]string{"kong.yml": routes}})).To(Succeed())
+	g.Expect(env.K8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "routes", Labels: labels},
+		Data: map[string][]byte{"kong.yml": []byte(routes)}})).To(Succeed())
+	fromConfigMap := env.CreateGateway(t, ns, "from-configmap", func(gwd *gatewayv1alpha1.GatewayDeployment) {
+		gwd.Spec.Config = &gatewayv1alpha1.ConfigSource{ConfigMapKeyRef: &gatewayv1alpha1.ConfigKeyRef{Name: "routes", Key: "kong.yml"}}
+	})
+	fromSecret := env.CreateGateway(t, ns, "from-secret", func(gwd *gatewayv1alpha1.GatewayDeployment) {
+		gwd.Spec.Config = &gatewayv1alpha1.ConfigSource{SecretKeyRef: &gatewayv1alpha1.ConfigKeyRef{Name: "routes", Key: "kong.yml"}}
+	})
+	for _, gwd := range []*gatewayv1alpha1.GatewayDeployment{fromConfigMap, fromSecret} {
+		env.WaitFor(t, gwd, gatewayv1alpha1.ConditionConfigValid, metav1.ConditionTrue, gatewayv1alpha1.ReasonConfigAccepted)
+		env.WaitReady(t, gwd)
+	}
+	return []*gatewayv1alpha1.GatewayDeployment{fromConfigMap, fromSecret}
 }
 
 // TestClusterProxyReachesGateways sets OpenShift's cluster Proxy: OLM injects it into the
