@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -54,7 +55,8 @@ func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 			&corev1.Secret{}: {Label: konnectSecretSelector, Transform: secretAsRead},
 			// ConfigMaps: users' labelled configuration sources and Portico's copies of them.
 			// (Secrets holding configurations are cached apart: configSecretCache.)
-			&corev1.ConfigMap{}: {Label: configSelector, Transform: configAsRead},
+			// Read without a deep copy (a source may hold a MiB): Portico never writes into them.
+			&corev1.ConfigMap{}: {Label: configSelector, Transform: configAsRead, UnsafeDisableDeepCopy: ptr.To(true)},
 			crdMetadata:         {Label: labels.Everything(), Transform: nameOnly},
 			// Istio's sidecar-injector webhook configurations, by name only.
 			injectorMetadata(): {Label: labels.SelectorFromSet(injectorLabel), Transform: nameOnly},
@@ -70,7 +72,7 @@ func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 func configSecretCache(mgr manager.Manager, watchNamespace string) (cache.Cache, error) {
 	opts := cache.Options{
 		HTTPClient: mgr.GetHTTPClient(), Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper(),
-		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: configSelector, Transform: configAsRead}},
+		ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: configSelector, Transform: configAsRead, UnsafeDisableDeepCopy: ptr.To(true)}},
 	}
 	opts.DefaultNamespaces = namespaces(watchNamespace)
 	c, err := cache.New(mgr.GetConfig(), opts)

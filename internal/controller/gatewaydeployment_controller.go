@@ -98,6 +98,9 @@ type GatewayDeploymentReconciler struct {
 	large *largeSlots
 	// configSecrets caches the Secrets labelled for spec.config, and their copies.
 	configSecrets cache.Cache
+	// configVerdicts holds, per gateway, what the checks found of its configuration's last
+	// version (checkConfig).
+	configVerdicts sync.Map
 }
 
 // +kubebuilder:rbac:groups=gateway.portico.dev,resources=gatewaydeployments,verbs=get;list;watch;patch
@@ -116,6 +119,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		if apierrors.IsNotFound(err) {
 			r.statusWrites.Delete(req.NamespacedName)
 			r.conflictsTold.Delete(req.NamespacedName)
+			r.configVerdicts.Delete(req.NamespacedName)
 			r.children.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)

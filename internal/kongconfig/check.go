@@ -71,7 +71,8 @@ type Report struct {
 	// More counts errors past those listed.
 	More int
 
-	doc map[string]any
+	doc      map[string]any
+	entities entities
 }
 
 // Valid tells whether the configuration may be given to Kong.
@@ -123,11 +124,12 @@ func Check(data []byte) *Report {
 		// The embedded schema is part of the build; a test loads it.
 		panic(fmt.Sprintf("Kong's declarative schema does not load: %v", err))
 	}
+	r.entities = collect(doc)
 	checkFormatVersion(doc, &errs)
 	root.validate(doc, "", &errs)
-	checkEntities(doc, &errs)
+	checkEntities(r.entities, &errs)
 	warnings := problems{limit: maxProblems}
-	lintCredentials(doc, &warnings)
+	lintCredentials(r.entities, &warnings)
 	sortByPath(errs.list)
 	sortByPath(warnings.list)
 	r.Errors, r.More, r.Warnings = errs.list, errs.dropped, warnings.list
@@ -236,8 +238,7 @@ func str(m map[string]any, key string) string {
 
 // checkEntities checks what Kong checks across entities: unique names, references that
 // resolve, ports in range, a service's address given once.
-func checkEntities(doc map[string]any, p *problems) {
-	e := collect(doc)
+func checkEntities(e entities, p *problems) {
 	services := unique(e.services, "service", "name", p)
 	routes := unique(e.routes, "route", "name", p)
 	unique(e.upstreams, "upstream", "name", p)

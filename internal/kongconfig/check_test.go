@@ -5,6 +5,7 @@ package kongconfig
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -208,4 +209,20 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("checking %d bytes took %s", len(data), elapsed)
 		}
 	})
+}
+
+// BenchmarkCheck1MiB is what the reconcile spends on a new version of a configuration at the
+// size limit: the checks, the mesh view and the content hash that names its copy.
+func BenchmarkCheck1MiB(b *testing.B) {
+	data := largeConfig(MaxBytes)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := Check(data)
+		if !r.Valid() {
+			b.Fatal(r.Summary(3))
+		}
+		_ = r.Mesh("ns")
+		_ = sha256.Sum256(data)
+	}
 }

@@ -65,7 +65,7 @@ func (r *Report) Mesh(namespace string) MeshView {
 	if r.doc == nil {
 		return view
 	}
-	e := collect(r.doc)
+	e := r.entities
 	upstreams := map[string]entity{}
 	for _, u := range e.upstreams {
 		upstreams[str(u.fields, "name")] = u
@@ -168,8 +168,7 @@ var credentialFields = map[string]bool{
 
 // lintCredentials warns of literal credentials in plugin configs and consumer credentials:
 // a ConfigMap is readable by whoever can read the namespace's configuration.
-func lintCredentials(doc map[string]any, p *problems) {
-	e := collect(doc)
+func lintCredentials(e entities, p *problems) {
 	for _, pl := range e.plugins {
 		walkCredentials(pl.fields["config"], join(pl.path, "config"), p)
 	}
