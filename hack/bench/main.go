@@ -212,6 +212,7 @@ func main() {
 		hostileTable(&report, *hostile, plain, worst)
 	}
 	cluster("down")
+	configCheckTable(&report)
 	sizesRun := make([]int, 0, len(plots))
 	for n := range plots {
 		sizesRun = append(sizesRun, n)
@@ -229,6 +230,23 @@ func main() {
 	}
 	must(os.WriteFile(filepath.Join(*out, "README.md"), []byte(report.String()), 0o644), "writing the report")
 	fmt.Print(report.String())
+}
+
+// configCheckTable reports what checking a configuration at the size limit costs the reconcile
+// that meets a new version of it (checks, mesh view, content hash): BenchmarkCheck1MiB, three
+// times. At rest nothing is checked again (an envtest counts the requests: none).
+func configCheckTable(b *strings.Builder) {
+	fmt.Fprintln(os.Stderr, "bench: checking a 1 MiB configuration")
+	out, err := exec.Command("go", "test", "-run", "^$", "-bench", "Check1MiB", "-benchtime", "10x", "-count", "3",
+		"./internal/kongconfig").CombinedOutput()
+	must(err, "benchmarking the configuration check: "+string(out))
+	b.WriteString("\nChecking a Kong configuration of 1 MiB (the most Portico takes), once per new version (go test -bench Check1MiB ./internal/kongconfig):\n\n```\n")
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "Benchmark") {
+			b.WriteString(line + "\n")
+		}
+	}
+	b.WriteString("```\n")
 }
 
 // cluster runs hack/cluster.sh for the bench's own cluster: 5 nodes with room for 1,000 pods

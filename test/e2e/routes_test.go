@@ -89,6 +89,7 @@ func TestRoutesWithoutKonnect(t *testing.T) {
 		return len(list.Items)
 	}
 	g.Expect(replicaSets()).To(Equal(1))
+	g.Expect(env.MustKubectl(t, "explain", "gwd.spec.config")).To(ContainSubstring("kong.yml"))
 
 	// A route with a path that does not begin with /: Kong would refuse the whole file.
 	env.MustKubectl(t, "patch", "configmap", "bookinfo-routes", "-n", ns, "--type=merge", "-p",
