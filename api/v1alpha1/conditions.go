@@ -109,7 +109,7 @@ const (
 
 	// LabelConfig marks the ConfigMaps and Secrets Portico may read for spec.config: users'
 	// sources (ConfigSourceValue) and Portico's own copies (ConfigCopyValue).
-	LabelConfig      = "gateway.portico.dev/config"
+	LabelConfig       = "gateway.portico.dev/config"
 	ConfigSourceValue = "source"
 	ConfigCopyValue   = "copy"
 )

@@ -110,7 +110,7 @@ func (r *GatewayDeploymentReconciler) checkConfig(gwd *gatewayv1alpha1.GatewayDe
 	switch {
 	case !report.Valid():
 		v.reason = gatewayv1alpha1.ReasonConfigInvalid
-		if strings.Contains(report.Errors[0].Message, "more than the") {
+		if report.TooLarge {
 			v.reason = gatewayv1alpha1.ReasonConfigTooLarge
 		}
 		v.why = fmt.Sprintf("%s is not a configuration Kong would load: %s", describeSource(gwd.Spec.Config), report.Summary(3))

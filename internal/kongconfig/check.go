@@ -70,6 +70,8 @@ type Report struct {
 	Warnings []Problem
 	// More counts errors past those listed.
 	More int
+	// TooLarge tells that the configuration was refused unread, for its size.
+	TooLarge bool
 
 	doc      map[string]any
 	entities entities
@@ -109,7 +111,7 @@ func Check(data []byte) *Report {
 	errs := problems{limit: maxProblems}
 	if len(data) > MaxBytes {
 		errs.add("", "the configuration is %d bytes, more than the %d Portico takes", len(data), MaxBytes)
-		r.Errors = errs.list
+		r.Errors, r.TooLarge = errs.list, true
 		return r
 	}
 	doc, err := parse(data)
