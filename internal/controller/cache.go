@@ -27,7 +27,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
-	"github.com/portico-dev/portico/internal/render"
 )
 
 // CacheOptions keeps the informer cache to what Portico owns: by default only objects with
@@ -303,8 +302,8 @@ func podStatusOnly(obj any) (any, error) {
 	}, nil
 }
 
-// selectorLabelKeys are the keys of render.SelectorLabels, by which Portico finds its pods.
-var selectorLabelKeys = slices.Collect(maps.Keys(render.SelectorLabels(&gatewayv1alpha1.GatewayDeployment{})))
+// selectorLabelKeys are the keys of the gateways' SelectorLabels, by which Portico finds its pods.
+var selectorLabelKeys = slices.Collect(maps.Keys((&gatewayv1alpha1.GatewayDeployment{}).SelectorLabels()))
 
 // selectorLabels keeps of a gateway pod's labels those Portico selects its pods by: the
 // others come from spec.pod.labels and may take tens of KiB.

@@ -18,7 +18,6 @@ import (
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/capability"
-	"github.com/portico-dev/portico/internal/render"
 )
 
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
@@ -37,7 +36,7 @@ type optional struct {
 }
 
 func (r *GatewayDeploymentReconciler) mesh() optional {
-	return optional{r.Mesh, meshObjects(), render.MeshRequested}
+	return optional{r.Mesh, meshObjects(), func(gwd *gatewayv1alpha1.GatewayDeployment) bool { return gwd.Spec.MeshRequested() }}
 }
 
 func (r *GatewayDeploymentReconciler) routes() optional {

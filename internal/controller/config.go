@@ -99,7 +99,7 @@ type configVerdict struct {
 // a second and 90 MB of garbage, and a gateway is reconciled at each event of its pods.
 func (r *GatewayDeploymentReconciler) checkConfig(gwd *gatewayv1alpha1.GatewayDeployment, version string, load func() []byte) *configVerdict {
 	key := client.ObjectKeyFromObject(gwd)
-	meshed := render.SidecarsExpected(gwd)
+	meshed := gwd.Spec.SidecarsExpected()
 	of := fmt.Sprintf("%s/%t", version, meshed)
 	if v, ok := r.configVerdicts.Load(key); ok && v.(*configVerdict).of == of {
 		return v.(*configVerdict)
@@ -318,7 +318,7 @@ func rolloutComplete(gwd *gatewayv1alpha1.GatewayDeployment, d *appsv1.Deploymen
 	}
 	s := d.Status
 	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == s.Replicas &&
-		s.Replicas == render.Replicas(gwd) && s.AvailableReplicas == s.Replicas
+		s.Replicas == gwd.Spec.DesiredReplicas() && s.AvailableReplicas == s.Replicas
 }
 
 // configSelector selects the ConfigMaps and Secrets the config caches hold: users' sources

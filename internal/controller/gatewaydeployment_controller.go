@@ -154,7 +154,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{}, err
 	}
 	injector := false
-	if render.SidecarsWanted(gwd) {
+	if gwd.Spec.SidecarsWanted() {
 		if injector, err = r.injectorPresent(ctx); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -253,7 +253,7 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 func (r *GatewayDeploymentReconciler) observePods(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) ([]corev1.Pod, error) {
 	pods := &corev1.PodList{}
 	if err := r.List(ctx, pods, client.InNamespace(gwd.Namespace), client.MatchingFields{podsByGatewayIndex: gwd.Name},
-		client.MatchingLabels(render.SelectorLabels(gwd))); err != nil {
+		client.MatchingLabels(gwd.SelectorLabels())); err != nil {
 		return nil, fmt.Errorf("listing the gateway's pods: %w", err)
 	}
 	return pods.Items, nil

@@ -37,11 +37,6 @@ import (
 const (
 	// ComponentKonnect labels the registration Secret.
 	ComponentKonnect = "konnect"
-	// defaultCertificateDuration and defaultRenewBefore apply when spec.konnect.certificate
-	// leaves them out (the CRD's rules assume the same values).
-	defaultCertificateDuration = 90 * 24 * time.Hour
-	defaultRenewBefore         = 30 * 24 * time.Hour
-	defaultPollInterval        = time.Minute
 	// unpinDeadline bounds how long a deleted gateway waits for Konnect to unpin its
 	// certificates; after that it goes, with a warning event that names them.
 	unpinDeadline = 15 * time.Minute
@@ -290,7 +285,7 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 		// is down; looked at again when the judgement changes. A user's certificate is renewed
 		// by its owner, on a schedule Portico does not know: only its expiry counts.
 		if run.spec.Certificate.SecretName == "" {
-			run.obs.RenewBy = konnect.RotateAt(notAfter, renewBeforeOf(run.spec.Certificate))
+			run.obs.RenewBy = konnect.RotateAt(notAfter, run.spec.Certificate.RenewBeforeOrDefault())
 		}
 		for _, at := range []time.Time{run.obs.RenewBy, notAfter} {
 			if wait := at.Sub(r.Clock.Now()); wait > 0 {
@@ -413,10 +408,7 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 		return cert, nil
 	}
 	now := r.Clock.Now()
-	duration, renewBefore := defaultCertificateDuration, renewBeforeOf(certSpec)
-	if certSpec.Duration != nil {
-		duration = certSpec.Duration.Duration
-	}
+	duration, renewBefore := certSpec.DurationOrDefault(), certSpec.RenewBeforeOrDefault()
 	issue := func() ([]byte, []byte, error) {
 		pair, err := konnect.Issue(gwd.Namespace+"/"+gwd.Name, now, duration, rand.Reader)
 		if err != nil {
@@ -441,14 +433,6 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 		run.requeueAfter(konnect.RotateAt(notAfter, renewBefore).Sub(now))
 	}
 	return reg.Cert, nil
-}
-
-// renewBeforeOf is how long before its expiry a certificate is replaced.
-func renewBeforeOf(spec gatewayv1alpha1.KonnectCertificate) time.Duration {
-	if spec.RenewBefore != nil {
-		return spec.RenewBefore.Duration
-	}
-	return defaultRenewBefore
 }
 
 // certificateInUse is the PEM certificate the pods use, for status.
@@ -652,7 +636,7 @@ func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *ga
 	reg := &run.reg
 	d := obs.Deployment
 	if len(reg.Retired) > 0 && d != nil && d.Spec.Template.Annotations[render.AnnotationKonnectCertificate] == reg.CertificateID &&
-		status.RolloutComplete(d, render.Replicas(gwd)) {
+		status.RolloutComplete(d, gwd.Spec.DesiredReplicas()) {
 		remaining, err := r.unpin(ctx, run.client, reg.Retired)
 		reg.Retired = remaining
 		if err != nil {
@@ -690,10 +674,7 @@ func (r *GatewayDeploymentReconciler) unpin(ctx context.Context, c *konnect.Clie
 // failure, the backoff) has passed, and sooner while new pods are expected to appear.
 func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, pods []corev1.Pod) {
 	mem, now := run.mem, r.Clock.Now()
-	interval := defaultPollInterval
-	if run.spec.PollInterval != nil {
-		interval = run.spec.PollInterval.Duration
-	}
+	interval := run.spec.PollIntervalOrDefault()
 	awaiting := status.AwaitingCheckIn(mem.nodes, pods, now)
 	due := !now.Before(mem.nextPoll) || (awaiting && now.Sub(mem.attemptAt) >= run.timings.CatchUpGap)
 	if due {

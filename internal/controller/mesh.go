@@ -48,7 +48,7 @@ func (r *GatewayDeploymentReconciler) injectorPresent(ctx context.Context) (bool
 // injectorChanged reconciles the gateways that want sidecars when an injector comes or goes:
 // their pods roll, so that ones created without the injector get their sidecar.
 func (r *GatewayDeploymentReconciler) injectorChanged(ctx context.Context, _ client.Object) []reconcile.Request {
-	return r.gatewaysThat(ctx, render.SidecarsWanted)
+	return r.gatewaysThat(ctx, func(gwd *gatewayv1alpha1.GatewayDeployment) bool { return gwd.Spec.SidecarsWanted() })
 }
 
 func meshObjects() []client.Object {

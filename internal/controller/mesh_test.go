@@ -90,7 +90,7 @@ func TestMeshLifecycle(t *testing.T) {
 		g.Expect(dr.Spec.ExportTo).To(Equal([]string{"."}))
 		if dr.Name != "meshed-gateway" {
 			g.Expect(dr.Spec.TrafficPolicy.Tls.Mode.String()).To(Equal("ISTIO_MUTUAL"))
-			g.Expect(dr.Spec.WorkloadSelector.MatchLabels).To(Equal(render.SelectorLabels(gwd)))
+			g.Expect(dr.Spec.WorkloadSelector.MatchLabels).To(Equal(gwd.SelectorLabels()))
 		}
 	}
 	g.Expect(auths.Items[0].Spec.Mtls.Mode.String()).To(Equal("STRICT"))

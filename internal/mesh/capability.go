@@ -24,8 +24,3 @@ func NewCapability() *capability.Capability {
 		},
 	}
 }
-
-// InstallHint is the message for a GatewayDeployment that asks for mesh features without Istio.
-const InstallHint = "Istio is not installed: the API server does not serve DestinationRule " +
-	"(networking.istio.io/v1) and PeerAuthentication (security.istio.io/v1). Install Istio " +
-	"(for example istioctl install, or its base chart); Portico picks it up without a restart."

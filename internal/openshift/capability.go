@@ -28,8 +28,3 @@ func NewSecurityCapability() *capability.Capability {
 		CRDNames: map[string]bool{"securitycontextconstraints.security.openshift.io": true},
 	}
 }
-
-// NotOpenShiftHint is the message for a GatewayDeployment that asks for a Route elsewhere.
-const NotOpenShiftHint = "This cluster does not serve OpenShift Routes (route.openshift.io/v1), " +
-	"so spec.route cannot take effect: remove it, and expose the gateway with spec.service.type " +
-	"LoadBalancer or an Ingress instead."

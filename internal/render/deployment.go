@@ -46,7 +46,7 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 		return nil, err
 	}
 	template := corev1ac.PodTemplateSpec().
-		WithLabels(mergedLabels(mergedLabels(spec.Pod.Labels.Strings(), meshPodLabels(spec.Mesh)), Labels(gwd, ComponentGateway))).
+		WithLabels(mergedLabels(mergedLabels(spec.Pod.Labels.Strings(), meshPodLabels(spec.Mesh)), Labels(gwd, gatewayv1alpha1.ComponentGateway))).
 		WithSpec(podSpec)
 	if annotations := mergedLabels(spec.Pod.Annotations, meshPodAnnotations(spec.Mesh)); len(annotations) > 0 {
 		template.WithAnnotations(annotations)
@@ -54,7 +54,7 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	if in.Konnect != nil {
 		template.WithAnnotations(map[string]string{AnnotationKonnectCertificate: in.Konnect.CertificateID})
 	}
-	if in.InjectorPresent && SidecarsWanted(gwd) {
+	if in.InjectorPresent && gwd.Spec.SidecarsWanted() {
 		template.WithAnnotations(map[string]string{AnnotationIstioInjector: "registered"})
 	}
 	hash, err := hashOf(template)
@@ -65,14 +65,14 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 
 	rollout := spec.Rollout
 	deploymentSpec := appsv1ac.DeploymentSpec().
-		WithReplicas(replicas(spec)).
-		WithSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(gwd))).
+		WithReplicas(spec.DesiredReplicas()).
+		WithSelector(metav1ac.LabelSelector().WithMatchLabels(gwd.SelectorLabels())).
 		WithRevisionHistoryLimit(revisionHistoryLimit).
 		WithStrategy(appsv1ac.DeploymentStrategy().
 			WithType(appsv1.RollingUpdateDeploymentStrategyType).
 			WithRollingUpdate(appsv1ac.RollingUpdateDeployment().
-				WithMaxSurge(intOrDefault(rollout.MaxSurge, 1)).
-				WithMaxUnavailable(intOrDefault(rollout.MaxUnavailable, 0)))).
+				WithMaxSurge(rollout.MaxSurgeOrDefault()).
+				WithMaxUnavailable(rollout.MaxUnavailableOrDefault()))).
 		WithTemplate(template)
 	// A zero is not stored for a non-pointer field, so Portico could never own it: setting it
 	// would make every comparison differ and every reconcile write.
@@ -84,27 +84,9 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	}
 
 	return appsv1ac.Deployment(gwd.Name, gwd.Namespace).
-		WithLabels(Labels(gwd, ComponentGateway)).
+		WithLabels(Labels(gwd, gatewayv1alpha1.ComponentGateway)).
 		WithOwnerReferences(ownerReference(gwd)).
 		WithSpec(deploymentSpec), nil
-}
-
-// replicas is the desired pod count; the API server defaults it to 1.
-func replicas(spec *gatewayv1alpha1.GatewayDeploymentSpec) int32 {
-	if spec.Replicas == nil {
-		return 1
-	}
-	return *spec.Replicas
-}
-
-// Replicas is the desired pod count of gwd.
-func Replicas(gwd *gatewayv1alpha1.GatewayDeployment) int32 { return replicas(&gwd.Spec) }
-
-func intOrDefault(v *intstr.IntOrString, def int) intstr.IntOrString {
-	if v == nil {
-		return intstr.FromInt32(int32(def))
-	}
-	return *v
 }
 
 // Image is the gateway image gwd runs.

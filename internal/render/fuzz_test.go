@@ -155,7 +155,7 @@ func fuzzedGateway(r *rand.Rand, replicas uint16, image, labelKey, labelValue, e
 	}
 
 	reserved := map[string]bool{}
-	for k := range Labels(gwd, ComponentGateway) {
+	for k := range Labels(gwd, gatewayv1alpha1.ComponentGateway) {
 		reserved[k] = true
 	}
 	if labelKey != "" && !reserved[labelKey] {

@@ -12,9 +12,6 @@ import (
 const (
 	// AppName is the app.kubernetes.io/name of every child: the application they run.
 	AppName = "kong-gateway"
-	// ComponentGateway is the app.kubernetes.io/component of the gateway's Deployment,
-	// Service and pods.
-	ComponentGateway = "gateway"
 	// ComponentConfig is the app.kubernetes.io/component of the checked copies of the
 	// gateway's configuration.
 	ComponentConfig = "config"
@@ -27,15 +24,6 @@ func Labels(gwd *gatewayv1alpha1.GatewayDeployment, component string) map[string
 		gatewayv1alpha1.LabelInstance:          gwd.Name,
 		gatewayv1alpha1.LabelManagedBy:         gatewayv1alpha1.ManagedByValue,
 		gatewayv1alpha1.LabelComponent:         component,
-		gatewayv1alpha1.LabelGatewayDeployment: gwd.Name,
-	}
-}
-
-// SelectorLabels select the gateway pods of gwd. They are part of an immutable Deployment
-// selector: never change them.
-func SelectorLabels(gwd *gatewayv1alpha1.GatewayDeployment) map[string]string {
-	return map[string]string{
-		gatewayv1alpha1.LabelComponent:         ComponentGateway,
 		gatewayv1alpha1.LabelGatewayDeployment: gwd.Name,
 	}
 }

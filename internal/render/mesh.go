@@ -33,39 +33,10 @@ const (
 	annotationExcludeIPRanges = "traffic.sidecar.istio.io/excludeOutboundIPRanges"
 )
 
-// MeshRequested tells whether gwd asks Istio for anything: a sidecar, or mTLS objects.
-func MeshRequested(gwd *gatewayv1alpha1.GatewayDeployment) bool {
-	m := gwd.Spec.Mesh
-	return m != nil && (m.SidecarInjection == gatewayv1alpha1.SidecarInjectionEnabled || mtlsMode(m) != gatewayv1alpha1.MTLSModeInherit)
-}
-
 // AnnotationIstioInjector on a meshed pod template records that Istio's sidecar injector was
 // registered when it was rendered: pods created before it came have no sidecar, and the
 // change of this annotation rolls them.
 const AnnotationIstioInjector = "gateway.portico.dev/istio-injector"
-
-// SidecarsWanted tells whether the gateway's pods may get a sidecar: the mesh is asked for and
-// injection is not Disabled (Inherit leaves it to the namespace).
-func SidecarsWanted(gwd *gatewayv1alpha1.GatewayDeployment) bool {
-	m := gwd.Spec.Mesh
-	return m != nil && m.SidecarInjection != gatewayv1alpha1.SidecarInjectionDisabled
-}
-
-// SidecarsExpected tells whether the gateway pods should run an Istio sidecar.
-func SidecarsExpected(gwd *gatewayv1alpha1.GatewayDeployment) bool {
-	m := gwd.Spec.Mesh
-	if m == nil || m.SidecarInjection == gatewayv1alpha1.SidecarInjectionDisabled {
-		return false
-	}
-	return m.SidecarInjection == gatewayv1alpha1.SidecarInjectionEnabled || mtlsMode(m) == gatewayv1alpha1.MTLSModeIstioMutual
-}
-
-func mtlsMode(m *gatewayv1alpha1.MeshSpec) gatewayv1alpha1.MTLSMode {
-	if m.MTLS == nil || m.MTLS.Mode == "" {
-		return gatewayv1alpha1.MTLSModeInherit
-	}
-	return m.MTLS.Mode
-}
 
 // meshPodLabels are the injection labels for the gateway pods.
 func meshPodLabels(m *gatewayv1alpha1.MeshSpec) map[string]string {
@@ -115,11 +86,11 @@ func meshPodAnnotations(m *gatewayv1alpha1.MeshSpec) map[string]string {
 func DestinationRules(in Inputs) ([]*istionetworkingac.DestinationRuleApplyConfiguration, error) {
 	gwd := in.GatewayDeployment
 	m := gwd.Spec.Mesh
-	if m == nil || mtlsMode(m) == gatewayv1alpha1.MTLSModeInherit {
+	if m == nil || m.MTLSModeOrDefault() == gatewayv1alpha1.MTLSModeInherit {
 		return nil, nil
 	}
 	tlsMode := networkingv1alpha3.ClientTLSSettings_ISTIO_MUTUAL
-	if mtlsMode(m) == gatewayv1alpha1.MTLSModeDisable {
+	if m.MTLSModeOrDefault() == gatewayv1alpha1.MTLSModeDisable {
 		tlsMode = networkingv1alpha3.ClientTLSSettings_DISABLE
 	}
 
@@ -130,7 +101,7 @@ func DestinationRules(in Inputs) ([]*istionetworkingac.DestinationRuleApplyConfi
 			// Only this namespace, and only the gateway's pods: other teams' traffic to the same
 			// host keeps whatever rules they have.
 			ExportTo:         []string{"."},
-			WorkloadSelector: &typev1beta1.WorkloadSelector{MatchLabels: SelectorLabels(gwd)},
+			WorkloadSelector: &typev1beta1.WorkloadSelector{MatchLabels: gwd.SelectorLabels()},
 			TrafficPolicy:    &networkingv1alpha3.TrafficPolicy{Tls: &networkingv1alpha3.ClientTLSSettings{Mode: tlsMode}},
 		})
 		if err != nil {
@@ -198,7 +169,7 @@ func destinationRule(gwd *gatewayv1alpha1.GatewayDeployment, name string, spec *
 func PeerAuthentication(in Inputs) (*istiosecurityac.PeerAuthenticationApplyConfiguration, error) {
 	gwd := in.GatewayDeployment
 	m := gwd.Spec.Mesh
-	if m == nil || mtlsMode(m) != gatewayv1alpha1.MTLSModeIstioMutual {
+	if m == nil || m.MTLSModeOrDefault() != gatewayv1alpha1.MTLSModeIstioMutual {
 		return nil, nil
 	}
 	public := map[uint32]*securityv1beta1.PeerAuthentication_MutualTLS{}
@@ -213,7 +184,7 @@ func PeerAuthentication(in Inputs) (*istiosecurityac.PeerAuthenticationApplyConf
 		WithLabels(Labels(gwd, ComponentMesh)).
 		WithOwnerReferences(owner)
 	pa.Spec = &securityv1beta1.PeerAuthentication{
-		Selector:      &typev1beta1.WorkloadSelector{MatchLabels: SelectorLabels(gwd)},
+		Selector:      &typev1beta1.WorkloadSelector{MatchLabels: gwd.SelectorLabels()},
 		Mtls:          &securityv1beta1.PeerAuthentication_MutualTLS{Mode: securityv1beta1.PeerAuthentication_MutualTLS_STRICT},
 		PortLevelMtls: public,
 	}

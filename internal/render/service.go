@@ -37,7 +37,7 @@ func Service(in Inputs) *corev1ac.ServiceApplyConfiguration {
 	}
 	spec := corev1ac.ServiceSpec().
 		WithType(serviceType).
-		WithSelector(SelectorLabels(gwd)).
+		WithSelector(gwd.SelectorLabels()).
 		WithPorts(ports...)
 	if s.ExternalTrafficPolicy != "" && serviceType != corev1.ServiceTypeClusterIP {
 		spec.WithExternalTrafficPolicy(s.ExternalTrafficPolicy)
@@ -47,7 +47,7 @@ func Service(in Inputs) *corev1ac.ServiceApplyConfiguration {
 	}
 
 	svc := corev1ac.Service(gwd.Name, gwd.Namespace).
-		WithLabels(Labels(gwd, ComponentGateway)).
+		WithLabels(Labels(gwd, gatewayv1alpha1.ComponentGateway)).
 		WithOwnerReferences(ownerReference(gwd)).
 		WithSpec(spec)
 	if len(s.Annotations) > 0 {

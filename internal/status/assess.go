@@ -17,9 +17,6 @@ import (
 
 	routev1 "github.com/openshift/api/route/v1"
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
-	"github.com/portico-dev/portico/internal/mesh"
-	"github.com/portico-dev/portico/internal/openshift"
-	"github.com/portico-dev/portico/internal/render"
 )
 
 // Observed is what the reconcile saw of the gateway's children.
@@ -84,10 +81,10 @@ type MeshObserved struct {
 // Assess computes gwd's status from what was observed. Conditions keep their
 // lastTransitionTime unless their status changes; now stamps the ones that do.
 func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Time) gatewayv1alpha1.GatewayDeploymentStatus {
-	desired := render.Replicas(gwd)
+	desired := gwd.Spec.DesiredReplicas()
 	st := gatewayv1alpha1.GatewayDeploymentStatus{
 		ObservedGeneration: gwd.Generation,
-		Selector:           labels.SelectorFromSet(render.SelectorLabels(gwd)).String(),
+		Selector:           labels.SelectorFromSet(gwd.SelectorLabels()).String(),
 		Conditions:         append([]metav1.Condition(nil), gwd.Status.Conditions...),
 	}
 	if d := obs.Deployment; d != nil {
@@ -178,7 +175,7 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 	}
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionMeshReady}
 	switch {
-	case !render.MeshRequested(gwd):
+	case !gwd.Spec.MeshRequested():
 		// Only injection is set, to Disabled or Inherit: nothing of Istio's is needed, so
 		// nothing can be missing; say what the pods run.
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured
@@ -189,8 +186,8 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 			c.Message = fmt.Sprintf("Sidecar injection follows namespace %s: %d of %d ready pods run istio-proxy.", gwd.Namespace, summary.InjectedPods, ready)
 		}
 	case !obs.Mesh.IstioInstalled:
-		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonIstioNotInstalled, mesh.InstallHint
-	case render.SidecarsExpected(gwd) && summary.InjectedPods < ready:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonIstioNotInstalled, istioInstallHint
+	case gwd.Spec.SidecarsExpected() && summary.InjectedPods < ready:
 		c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarNotInjected
 		hint := fmt.Sprintf("check that istiod's injector is running and that namespace %s allows injection "+
 			"(label istio-injection=enabled, or istio.io/rev for a revision)", gwd.Namespace)
@@ -207,13 +204,23 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 			c.Message += " and a PeerAuthentication"
 		}
 		c.Message += " in place"
-		if render.SidecarsExpected(gwd) {
+		if gwd.Spec.SidecarsExpected() {
 			c.Message += fmt.Sprintf("; all %d ready pods run the Istio sidecar", ready)
 		}
 		c.Message += "."
 	}
 	return c, summary
 }
+
+// istioInstallHint is the message for a gateway that asks for mesh features without Istio.
+const istioInstallHint = "Istio is not installed: the API server does not serve DestinationRule " +
+	"(networking.istio.io/v1) and PeerAuthentication (security.istio.io/v1). Install Istio " +
+	"(for example istioctl install, or its base chart); Portico picks it up without a restart."
+
+// notOpenShiftHint is the message for a gateway that asks for a Route elsewhere.
+const notOpenShiftHint = "This cluster does not serve OpenShift Routes (route.openshift.io/v1), " +
+	"so spec.route cannot take effect: remove it, and expose the gateway with spec.service.type " +
+	"LoadBalancer or an Ingress instead."
 
 // configCondition says which configuration Kong loads, or why spec.config's cannot be used.
 func configCondition(obs ConfigObserved) metav1.Condition {
@@ -254,7 +261,7 @@ func upstreamsCondition(obs ConfigObserved) metav1.Condition {
 func routeCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs RouteObserved) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionRouteAdmitted}
 	if !obs.OpenShift {
-		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonNotOpenShift, openshift.NotOpenShiftHint
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonNotOpenShift, notOpenShiftHint
 		return c
 	}
 	if obs.Route != nil {
@@ -347,10 +354,7 @@ func availableCondition(gwd *gatewayv1alpha1.GatewayDeployment, d *appsv1.Deploy
 // the rollout strategy guarantees, and never fewer than one. Using the strategy's own floor is
 // what keeps Ready steady through a healthy rolling update.
 func minAvailable(gwd *gatewayv1alpha1.GatewayDeployment, desired int32) int32 {
-	maxUnavailable := intstr.FromInt32(0)
-	if mu := gwd.Spec.Rollout.MaxUnavailable; mu != nil {
-		maxUnavailable = *mu
-	}
+	maxUnavailable := gwd.Spec.Rollout.MaxUnavailableOrDefault()
 	// The Deployment controller rounds maxUnavailable down; do the same.
 	unavailable, err := intstr.GetScaledValueFromIntOrPercent(&maxUnavailable, int(desired), false)
 	if err != nil {
