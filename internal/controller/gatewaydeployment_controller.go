@@ -168,11 +168,6 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		_, statusErr := r.patchStatus(ctx, gwd, status.Observed{ApplyError: err})
 		return ctrl.Result{}, errors.Join(err, statusErr)
 	}
-	if gwd.Spec.Konnect != nil && konnectRun.render == nil {
-		// A data plane without its control plane serves nothing: the Deployment waits for
-		// the registration (an existing one is left as it is).
-		desired.Deployment = nil
-	}
 	if config.hold || configErr != nil {
 		// Never roll the pods onto a configuration that cannot be used, nor onto a copy that
 		// is not there: the Deployment stays exactly as it is.

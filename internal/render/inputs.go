@@ -46,6 +46,7 @@ type Inputs struct {
 // Objects are the desired children, as server-side apply configurations holding exactly the
 // fields Portico owns.
 type Objects struct {
+	// Deployment is nil for a Konnect gateway not registered yet.
 	Deployment *appsv1ac.DeploymentApplyConfiguration
 	Service    *corev1ac.ServiceApplyConfiguration
 	// DestinationRules and PeerAuthentication are Istio's; empty and nil when not asked for.
@@ -86,6 +87,11 @@ func Render(in Inputs) (*Objects, error) {
 	route, err := Route(in)
 	if err != nil {
 		return nil, err
+	}
+	if in.GatewayDeployment.Spec.Konnect != nil && in.Konnect == nil {
+		// A data plane without its control plane serves nothing: no Deployment until the
+		// gateway is registered (an existing one is left as it is).
+		deployment = nil
 	}
 	return &Objects{Deployment: deployment, Service: service, DestinationRules: rules, PeerAuthentication: peerAuthentication, Route: route}, nil
 }

@@ -8,12 +8,15 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
 	"github.com/operator-framework/operator-lib/proxy"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -91,6 +94,9 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 		"configured-from-secret": defaulted("private", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.Config = &gatewayv1alpha1.ConfigSource{SecretKeyRef: &gatewayv1alpha1.ConfigKeyRef{Name: "private-routes", Key: "kong.json"}}
 		}),
+		// A Konnect gateway before and after its registration: no Deployment until then.
+		"konnect-awaiting-registration": defaulted("hybrid", konnectSpec),
+		"konnect-registered":            defaulted("hybrid", konnectSpec),
 		"everything": defaulted("everything", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.Image = "registry.example/kong-gateway:3.11.0.5"
 			s.ImagePullPolicy = corev1.PullIfNotPresent
@@ -145,6 +151,23 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 	}
 }
 
+func konnectSpec(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+	s.Konnect = &gatewayv1alpha1.KonnectSpec{
+		ControlPlaneID: "7f9fd312-a987-4628-b4c5-bb4f4fddd5f7", ServerURL: "https://eu.api.konghq.com",
+		AuthSecretRef:   gatewayv1alpha1.SecretKeyRef{Name: "konnect-token", Key: "token"},
+		DataPlaneLabels: map[string]gatewayv1alpha1.DataPlaneLabelValue{"env": "prod", "team": "edge"},
+	}
+}
+
+// goldenInputs are what the reconcile resolved for some cases, beyond the gateway itself.
+var goldenInputs = map[string]func(*Inputs){
+	"konnect-registered": func(in *Inputs) {
+		in.Konnect = &Konnect{ControlPlaneHost: "7f9fd312a9.eu.cp0.konghq.com", TelemetryHost: "7f9fd312a9.eu.tp0.konghq.com",
+			SecretName: "hybrid-konnect", CertificateID: "00000001-0000-4000-8000-000000000001",
+			Labels: map[string]gatewayv1alpha1.DataPlaneLabelValue{"env": "prod", "team": "edge"}}
+	},
+}
+
 // TestGolden pins the rendered objects. Run 'go test ./internal/render -update' after an
 // intended change and review the diff of testdata/.
 func TestGolden(t *testing.T) {
@@ -158,10 +181,17 @@ func TestGolden(t *testing.T) {
 				in.Config = &Config{Secret: c.SecretKeyRef != nil, Name: ConfigCopyName(gwd.Name, "0f1e2d3c4b")}
 				in.ConfigUpstreamHosts = []string{"details.bookinfo.svc.cluster.local", "productpage.bookinfo.svc.cluster.local"}
 			}
+			if resolve := goldenInputs[name]; resolve != nil {
+				resolve(&in)
+			}
 			objs, err := Render(in)
 			g.Expect(err).NotTo(HaveOccurred())
 			var out []byte
-			all := []any{objs.Deployment, objs.Service}
+			var all []any
+			if objs.Deployment != nil {
+				all = append(all, objs.Deployment)
+			}
+			all = append(all, objs.Service)
 			for _, dr := range objs.DestinationRules {
 				all = append(all, dr)
 			}
@@ -261,4 +291,42 @@ func TestDefaultConfigIsValid(t *testing.T) {
 	if !r.Valid() || len(r.Warnings) > 0 {
 		t.Fatalf("the default configuration does not pass the checks: %s %s", r.Summary(3), r.WarningSummary(3))
 	}
+}
+
+// The CRD refuses in spec.env exactly the Kong settings the renderer owns: a setting owned
+// but not refused would be silently overridden, one refused but not owned would be lost.
+func TestOwnedEnvIsWhatTheCRDRefuses(t *testing.T) {
+	g := NewWithT(t)
+	raw, err := os.ReadFile("../../config/crd/bases/gateway.portico.dev_gatewaydeployments.yaml")
+	g.Expect(err).NotTo(HaveOccurred())
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	g.Expect(yaml.Unmarshal(raw, crd)).To(Succeed())
+	refused := map[string][]string{} // "always" or "konnect" -> names
+	listed := regexp.MustCompile(`e\.name in \[([^\]]*)\]`)
+	for _, rule := range crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].XValidations {
+		m := listed.FindStringSubmatch(rule.Rule)
+		if m == nil {
+			continue
+		}
+		which := "always"
+		if strings.Contains(rule.Rule, "has(self.konnect)") {
+			which = "konnect"
+		}
+		for _, name := range strings.Split(m[1], ",") {
+			refused[which] = append(refused[which], strings.Trim(strings.TrimSpace(name), "'"))
+		}
+	}
+	names := func(env []corev1.EnvVar) []string {
+		out := make([]string, 0, len(env))
+		for _, e := range env {
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	spec := &defaulted("owned", nil).Spec
+	owned := append(names(ownedEnv(spec)), names(configEnv(spec, &Config{Name: "x"}))...)
+	owned = append(owned, names(configEnv(spec, nil))...)
+	g.Expect(refused["always"]).To(ConsistOf(owned))
+	konnect := names(konnectEnv(&Konnect{ControlPlaneHost: "cp", TelemetryHost: "tp", Labels: map[string]gatewayv1alpha1.DataPlaneLabelValue{"a": "b"}}))
+	g.Expect(refused["konnect"]).To(ConsistOf(konnect))
 }
