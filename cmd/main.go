@@ -26,6 +26,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/operator-framework/operator-lib/proxy"
+	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/controller"
 	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/lazylog"
@@ -135,7 +136,7 @@ func main() {
 	}
 
 	// The cache keeps Deployments without their spec, which Portico reads only to compare.
-	deploymentSpecs := controller.NewDeploymentSpecs()
+	deploymentSpecs := apply.NewDeploymentSpecs()
 	restConfig := ctrl.GetConfigOrDie()
 	restConfig.QPS = float32(kubeAPIQPS)
 	restConfig.Burst = kubeAPIBurst

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/apply"
 )
 
 // CacheOptions keeps the informer cache to what Portico owns: by default only objects with
@@ -37,7 +38,7 @@ import (
 // APIReader. watchNamespace is a comma-separated list; empty means every namespace. specs
 // keeps the cached Deployments' specs out of the cache (DeploymentSpecs): give the reconciler
 // the same one.
-func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
+func CacheOptions(watchNamespace string, specs *apply.DeploymentSpecs) cache.Options {
 	crdMetadata := &metav1.PartialObjectMetadata{}
 	crdMetadata.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))
 	opts := cache.Options{
@@ -48,7 +49,7 @@ func CacheOptions(watchNamespace string, specs *DeploymentSpecs) cache.Options {
 		ByObject: map[client.Object]cache.ByObject{
 			&gatewayv1alpha1.GatewayDeployment{}: {Label: labels.Everything(), Transform: gatewayAsRead},
 			&corev1.Pod{}:                        {Transform: podStatusOnly},
-			&appsv1.Deployment{}:                 {Transform: specs.slim},
+			&appsv1.Deployment{}:                 {Transform: specs.Slim},
 			// Secrets: Portico's registration Secrets and the token and certificate Secrets
 			// users label for it; never the others.
 			&corev1.Secret{}: {Label: konnectSecretSelector, Transform: secretAsRead},

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/kongconfig"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
@@ -160,7 +161,7 @@ func (r *GatewayDeploymentReconciler) readConfigSource(ctx context.Context, gwd 
 	err = reader.Get(ctx, key, obj)
 	switch {
 	case apierrors.IsNotFound(err):
-		existing, err := r.existing(ctx, key, obj)
+		existing, err := r.applier.Existing(ctx, key, obj)
 		if err != nil {
 			return nil, "", "", "", fmt.Errorf("reading %s %s: %w", kind, ref.Name, err)
 		}
@@ -250,23 +251,23 @@ func (r *GatewayDeploymentReconciler) ensureConfigCopy(ctx context.Context, gwd 
 	switch err := reader.Get(ctx, key, obj); {
 	case err == nil:
 		if !metav1.IsControlledBy(obj, gwd) {
-			return conflictWith(kind, obj)
+			return apply.ConflictWith(kind, obj)
 		}
 		return nil
 	case !apierrors.IsNotFound(err):
 		return fmt.Errorf("reading %s %s: %w", kind, c.Name, err)
 	}
-	if wait, ok := r.children.recentlyCreated(gwd, child, obj); ok {
-		changesFrom(ctx).awaitCache(wait)
+	if wait, ok := r.applier.RecentlyCreated(gwd, child, obj); ok {
+		apply.ChangesFrom(ctx).AwaitCache(wait)
 		return nil
 	}
-	existing, err := r.existing(ctx, key, obj)
+	existing, err := r.applier.Existing(ctx, key, obj)
 	if err != nil {
 		return fmt.Errorf("reading %s %s: %w", kind, c.Name, err)
 	}
 	if existing != nil {
 		if !metav1.IsControlledBy(existing, gwd) {
-			return conflictWith(kind, existing)
+			return apply.ConflictWith(kind, existing)
 		}
 		return nil // Portico's own copy, its label removed: it is immutable, so still right
 	}
@@ -283,7 +284,7 @@ func (r *GatewayDeploymentReconciler) ensureConfigCopy(ctx context.Context, gwd 
 	if err := r.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating %s %s: %w", kind, c.Name, err)
 	}
-	r.children.rememberCreated(gwd, child, obj)
+	r.applier.RememberCreated(gwd, child, obj)
 	log.FromContext(ctx).Info("created", "kind", kind, "name", c.Name)
 	r.Recorder.Eventf(gwd, obj, corev1.EventTypeNormal, "ConfigAccepted", "Create",
 		"Checked %s and copied it to %s %s; the pods roll onto it once", describeSource(gwd.Spec.Config), kind, c.Name)

@@ -40,6 +40,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/capability"
 	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/render"
@@ -77,7 +78,7 @@ type GatewayDeploymentReconciler struct {
 	ConflictRecheck time.Duration
 	// DeploymentSpecs holds the cached Deployments' specs, which the cache keeps out: the one
 	// given to CacheOptions.
-	DeploymentSpecs *DeploymentSpecs
+	DeploymentSpecs *apply.DeploymentSpecs
 	// WatchNamespace is the one given to CacheOptions: the Secrets holding configurations are
 	// cached apart (configSecretCache), in the same namespaces.
 	WatchNamespace string
@@ -92,8 +93,8 @@ type GatewayDeploymentReconciler struct {
 	statusWrites sync.Map
 	// conflictsTold holds each gateway's child conflicts last told in events.
 	conflictsTold sync.Map
-	// children remembers what the cache cannot tell yet or again (see childMemo).
-	children childMemo
+	// applier writes the children (compare before write, remembered per child).
+	applier *apply.Applier
 	// large hands out the slots for reconciling gateways too large to cache (largeAtOnce).
 	large *largeSlots
 	// configSecrets caches the Secrets labelled for spec.config, and their copies.
@@ -120,7 +121,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 			r.statusWrites.Delete(req.NamespacedName)
 			r.conflictsTold.Delete(req.NamespacedName)
 			r.configVerdicts.Delete(req.NamespacedName)
-			r.children.forget(req.NamespacedName)
+			r.applier.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -142,9 +143,9 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{RequeueAfter: after}, err
 	}
 
-	ctx, changed := withChanges(ctx)
+	ctx, changed := apply.WithChanges(ctx)
 	// A gateway without a status yet is new (the arguments are taken now, before the patch).
-	defer changed.record(r, gwd, gwd.Status.ObservedGeneration == 0)
+	defer changed.Record(r.Recorder, gwd, gwd.Status.ObservedGeneration == 0)
 	konnectRun, err := r.prepareKonnect(ctx, gwd)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -184,7 +185,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		requeueAfter = soonest(requeueAfter, after)
 		errs = append(errs, err)
 	}
-	conflicts, applyErr := takeConflicts(errors.Join(errs...))
+	conflicts, applyErr := apply.TakeConflicts(errors.Join(errs...))
 	obs.ApplyError = applyErr
 	if config.recheck {
 		requeueAfter = soonest(requeueAfter, cmp.Or(r.ConflictRecheck, DefaultConflictRecheck))
@@ -200,7 +201,7 @@ func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	pruneErr := r.pruneConfigCopies(ctx, gwd, config, obs.Deployment)
 	konnectErr := r.finishKonnect(ctx, gwd, konnectRun, &obs)
 	folded, statusErr := r.patchStatus(ctx, gwd, obs)
-	requeueAfter = soonest(requeueAfter, konnectRun.requeue, folded, changed.cacheWait)
+	requeueAfter = soonest(requeueAfter, konnectRun.requeue, folded, changed.CacheWait)
 	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, pruneErr, konnectErr, statusErr)
 }
 
@@ -227,18 +228,18 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if desired.Deployment != nil {
-			depErr = applyIfChanged(ctx, r, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, nil)
+			depErr = apply.Apply(ctx, r.applier, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, nil)
 		} else if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}, deployment); client.IgnoreNotFound(err) != nil {
 			depErr = err
 		}
 	})
 	service := &corev1.Service{}
-	svcErr := applyIfChanged(ctx, r, gwd, "Service", gwd.Name, service, desired.Service, r.removeForeignServicePorts)
+	svcErr := apply.Apply(ctx, r.applier, gwd, "Service", gwd.Name, service, desired.Service, r.removeForeignServicePorts)
 	wg.Wait()
-	if found(deployment) {
+	if apply.Found(deployment) {
 		obs.Deployment = deployment
 	}
-	if found(service) {
+	if apply.Found(service) {
 		obs.Service = service
 	}
 	return 0, errors.Join(depErr, svcErr)
@@ -291,6 +292,14 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 
 func (r *GatewayDeploymentReconciler) statusFold() time.Duration {
 	return cmp.Or(r.StatusFold, DefaultStatusFold)
+}
+
+// prune deletes gwd's children of a component, found in from, that are not wanted any more.
+func (r *GatewayDeploymentReconciler) prune(ctx context.Context, from client.Reader, gwd *gatewayv1alpha1.GatewayDeployment, component string, wanted map[string]bool, list client.ObjectList) error {
+	return r.applier.Prune(ctx, from, gwd, client.MatchingLabels{
+		gatewayv1alpha1.LabelGatewayDeployment: gwd.Name,
+		gatewayv1alpha1.LabelComponent:         component,
+	}, wanted, list)
 }
 
 // gatewayOfChild maps a child to the GatewayDeployment that controls it, from its owner
@@ -400,6 +409,8 @@ var podNews = newsOn(func(old, cur *corev1.Pod) bool {
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
 	r.cache, r.scheme, r.mapper = mgr.GetCache(), mgr.GetScheme(), mgr.GetRESTMapper()
+	r.applier = &apply.Applier{Client: r.Client, APIReader: r.APIReader, Scheme: r.scheme, Recorder: r.Recorder,
+		Specs: r.DeploymentSpecs, FieldManager: FieldManager}
 	r.large = newLargeSlots(largeAtOnce)
 	timings := r.KonnectTimings.orDefaults()
 	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4)), timings: timings, byID: map[types.UID]*konnectMemory{}}
@@ -421,7 +432,7 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		// Without it every comparison would see a Deployment without a spec and apply again.
 		return errors.New("the reconciler needs the DeploymentSpecs given to CacheOptions")
 	}
-	if err := r.DeploymentSpecs.watchDeletions(context.Background(), mgr.GetCache()); err != nil {
+	if err := r.DeploymentSpecs.WatchDeletions(context.Background(), mgr.GetCache()); err != nil {
 		return err
 	}
 	c, err := ctrl.NewControllerManagedBy(mgr).

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
@@ -369,7 +370,7 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 		}
 		reg.CertificateID = id
 		log.FromContext(ctx).Info("pinned a Konnect client certificate", "controlPlane", reg.ControlPlaneID, "certificate", id)
-		changesFrom(ctx).add("Update", "Konnect certificate "+id+" (pinned)")
+		apply.ChangesFrom(ctx).Add("Update", "Konnect certificate "+id+" (pinned)")
 		if err := r.writeRegistration(ctx, gwd, run); err != nil {
 			return err
 		}
@@ -385,7 +386,7 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 		reg.Cert, reg.Key, reg.NextCert, reg.NextKey = reg.NextCert, reg.NextKey, nil, nil
 		reg.CertificateID, reg.CertificateSHA256 = id, konnect.Fingerprint(reg.Cert)
 		log.FromContext(ctx).Info("rotating the Konnect client certificate", "controlPlane", reg.ControlPlaneID, "certificate", id)
-		changesFrom(ctx).add("Update", "Konnect certificate "+id+" (pinned for rotation)")
+		apply.ChangesFrom(ctx).Add("Update", "Konnect certificate "+id+" (pinned for rotation)")
 		return r.writeRegistration(ctx, gwd, run)
 	}
 	return nil
@@ -494,7 +495,7 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 	if !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("reading Secret %s: %w", name, err)
 	}
-	uncached, err := r.existing(ctx, key, secret)
+	uncached, err := r.applier.Existing(ctx, key, secret)
 	if err != nil {
 		return nil, fmt.Errorf("reading Secret %s: %w", name, err)
 	}
@@ -603,7 +604,7 @@ func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd
 		} else if err != nil {
 			return fmt.Errorf("creating the Konnect registration Secret: %w", err)
 		}
-		changesFrom(ctx).add("Create", "Secret "+secret.Name)
+		apply.ChangesFrom(ctx).Add("Create", "Secret "+secret.Name)
 		run.secret = secret
 		return nil
 	}
@@ -747,7 +748,7 @@ func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatew
 		if err := r.Delete(ctx, run.secret); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("deleting the Konnect registration: %w", err)
 		}
-		changesFrom(ctx).add("Update", "Konnect registration (removed)")
+		apply.ChangesFrom(ctx).Add("Update", "Konnect registration (removed)")
 	}
 	if err := r.releaseToken(ctx, gwd, run.reg.AuthSecret); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
 )
@@ -69,7 +70,7 @@ func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewa
 	wanted := map[string]bool{}
 	for _, dr := range desired.DestinationRules {
 		wanted[*dr.Name] = true
-		err := applyIfChanged(ctx, r, gwd, "DestinationRule", *dr.Name, &istionetworkingv1.DestinationRule{}, dr, nil)
+		err := apply.Apply(ctx, r.applier, gwd, "DestinationRule", *dr.Name, &istionetworkingv1.DestinationRule{}, dr, nil)
 		if err == nil {
 			obs.DestinationRules++
 		}
@@ -77,7 +78,7 @@ func (r *GatewayDeploymentReconciler) applyMesh(ctx context.Context, gwd *gatewa
 	}
 	if pa := desired.PeerAuthentication; pa != nil {
 		wanted[*pa.Name] = true
-		err := applyIfChanged(ctx, r, gwd, "PeerAuthentication", *pa.Name, &istiosecurityv1.PeerAuthentication{}, pa, nil)
+		err := apply.Apply(ctx, r.applier, gwd, "PeerAuthentication", *pa.Name, &istiosecurityv1.PeerAuthentication{}, pa, nil)
 		obs.PeerAuthentication = err == nil
 		errs = append(errs, err)
 	}

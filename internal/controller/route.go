@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
 )
@@ -35,8 +36,8 @@ func (r *GatewayDeploymentReconciler) applyRoute(ctx context.Context, gwd *gatew
 	if desired.Route != nil {
 		wanted[desired.Route.GetName()] = true
 		route := &routev1.Route{}
-		applyErr = applyIfChanged(ctx, r, gwd, "Route", desired.Route.GetName(), route, desired.Route, nil)
-		if found(route) {
+		applyErr = apply.Apply(ctx, r.applier, gwd, "Route", desired.Route.GetName(), route, desired.Route, nil)
+		if apply.Found(route) {
 			obs.Route = route
 		}
 	}

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/konnect/konnecttest"
 	"github.com/portico-dev/portico/internal/mesh"
@@ -210,7 +211,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 
-	deploymentSpecs := NewDeploymentSpecs()
+	deploymentSpecs := apply.NewDeploymentSpecs()
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.Wrap(requests.wrap)
 	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{

@@ -1,7 +1,7 @@
 // Copyright 2026 The Portico Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package controller
+package apply
 
 import (
 	"context"
@@ -44,11 +44,11 @@ func NewDeploymentSpecs() *DeploymentSpecs {
 	return &DeploymentSpecs{byUID: map[types.UID]encodedSpec{}}
 }
 
-// slim is the cache's transform for Deployments: it keeps the spec here and leaves the
+// Slim is the cache's transform for Deployments: it keeps the spec here and leaves the
 // object its metadata (without managed fields), replicas, status, and of the template's
 // annotations the one Portico reads (the pinned Konnect certificate): the others come from
 // spec.pod.annotations and may take 128 KiB.
-func (s *DeploymentSpecs) slim(obj any) (any, error) {
+func (s *DeploymentSpecs) Slim(obj any) (any, error) {
 	d, ok := obj.(*appsv1.Deployment)
 	if !ok {
 		return obj, nil // a deletion tombstone
@@ -80,6 +80,15 @@ func withoutSpec(d *appsv1.Deployment) *appsv1.Deployment {
 		out.Spec.Template.Annotations = map[string]string{render.AnnotationKonnectCertificate: id}
 	}
 	return out
+}
+
+// Holds tells whether the store has an entry for the Deployment with uid, and whether that
+// entry keeps a spec: what the store costs, for tests and diagnostics.
+func (s *DeploymentSpecs) Holds(uid types.UID) (entry, spec bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	kept, ok := s.byUID[uid]
+	return ok, kept.raw != nil
 }
 
 // judged lets go of the spec of d's generation: Portico found it holds what it wants.
@@ -120,8 +129,8 @@ func (s *DeploymentSpecs) forget(obj any) {
 	}
 }
 
-// watchDeletions has the store forget Deployments as they leave the cache.
-func (s *DeploymentSpecs) watchDeletions(ctx context.Context, c cache.Cache) error {
+// WatchDeletions has the store forget Deployments as they leave the cache.
+func (s *DeploymentSpecs) WatchDeletions(ctx context.Context, c cache.Cache) error {
 	informer, err := c.GetInformer(ctx, &appsv1.Deployment{})
 	if err != nil {
 		return err
@@ -133,16 +142,16 @@ func (s *DeploymentSpecs) watchDeletions(ctx context.Context, c cache.Cache) err
 // comparable returns a child as the comparison with the desired one needs it: a cached
 // Deployment gets its spec back, from the store or, when that lags or has judged the spec
 // already, from the API server.
-func (r *GatewayDeploymentReconciler) comparable(ctx context.Context, cached client.Object) (client.Object, error) {
+func (a *Applier) comparable(ctx context.Context, cached client.Object) (client.Object, error) {
 	d, ok := cached.(*appsv1.Deployment)
 	if !ok {
 		return cached, nil
 	}
-	if full, ok := r.DeploymentSpecs.full(d); ok {
+	if full, ok := a.Specs.full(d); ok {
 		return full, nil
 	}
 	live := &appsv1.Deployment{}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(d), live); err != nil {
+	if err := a.APIReader.Get(ctx, client.ObjectKeyFromObject(d), live); err != nil {
 		return nil, err
 	}
 	return live, nil

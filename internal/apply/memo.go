@@ -1,7 +1,7 @@
 // Copyright 2026 The Portico Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package controller
+package apply
 
 import (
 	"reflect"

@@ -1,7 +1,7 @@
 // Copyright 2026 The Portico Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package controller
+package apply
 
 import (
 	"maps"
@@ -144,7 +144,7 @@ func TestCoversLooksPastServerFields(t *testing.T) {
 	live := &corev1.Service{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: metav1.ObjectMeta{Name: "gw", Labels: map[string]string{"a": "b"},
-			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationApply}}},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "portico", Operation: metav1.ManagedFieldsOperationApply}}},
 		Spec:   corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: "10.0.0.1"},
 		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "203.0.113.1"}}}},
 	}
