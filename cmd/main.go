@@ -26,14 +26,13 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/operator-framework/operator-lib/proxy"
+	"github.com/portico-dev/portico/controllers"
+	"github.com/portico-dev/portico/controllers/olm"
 	"github.com/portico-dev/portico/internal/apply"
-	"github.com/portico-dev/portico/internal/controller"
+	"github.com/portico-dev/portico/internal/capability"
 	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/lazylog"
-	"github.com/portico-dev/portico/internal/mesh"
 	"github.com/portico-dev/portico/internal/metricsauth"
-	"github.com/portico-dev/portico/internal/olm"
-	"github.com/portico-dev/portico/internal/openshift"
 )
 
 // defaultGatewayImage is used when RELATED_IMAGE_GATEWAY is not set.
@@ -143,7 +142,7 @@ func main() {
 	restConfig.DisableCompression = !kubeAPICompression
 
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
-		Scheme:                  controller.NewScheme(),
+		Scheme:                  controllers.NewScheme(),
 		Metrics:                 metricsOptions,
 		HealthProbeBindAddress:  probeAddr,
 		PprofBindAddress:        pprofAddr,
@@ -155,14 +154,14 @@ func main() {
 		RetryPeriod:             &retryPeriod,
 		// A new leader waits out the old lease anyway; releasing it on shutdown hands over at once.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         controller.CacheOptions(watchNamespace, deploymentSpecs),
+		Cache:                         controllers.CacheOptions(watchNamespace, deploymentSpecs),
 	})
 	if err != nil {
 		setupLog.Error(err, "creating the manager")
 		os.Exit(1)
 	}
 
-	if err := (&controller.GatewayDeploymentReconciler{
+	if err := (&controllers.GatewayDeploymentReconciler{
 		DeploymentSpecs: deploymentSpecs,
 		WatchNamespace:  watchNamespace,
 		Client:          mgr.GetClient(),
@@ -173,9 +172,9 @@ func main() {
 		KonnectAPIHosts: apiHosts,
 		// OLM puts the cluster proxy in the operator's env; the gateway pods get it too.
 		ProxyEnv:            proxy.ReadProxyVarsFromEnv(),
-		Mesh:                mesh.NewCapability(),
-		Routes:              openshift.NewCapability(),
-		SecurityConstraints: openshift.NewSecurityCapability(),
+		Mesh:                capability.Istio(),
+		Routes:              capability.OpenShiftRoutes(),
+		SecurityConstraints: capability.SecurityContextConstraints(),
 	}).SetupWithManager(mgr, maxConcurrentReconciles); err != nil {
 		setupLog.Error(err, "setting up the GatewayDeployment controller")
 		os.Exit(1)

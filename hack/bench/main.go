@@ -53,7 +53,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
-	"github.com/portico-dev/portico/internal/controller"
+	"github.com/portico-dev/portico/controllers"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
 )
@@ -270,7 +270,7 @@ func freshCluster() (client.WithWatch, string) {
 	cluster("down")
 	cluster("up")
 	kubeconfig := cluster("kubeconfig")
-	c, err := client.NewWithWatch(clusterConfig(kubeconfig), client.Options{Scheme: controller.NewScheme()})
+	c, err := client.NewWithWatch(clusterConfig(kubeconfig), client.Options{Scheme: controllers.NewScheme()})
 	must(err, "creating a client")
 	must(c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}), "creating the namespace")
 	return c, kubeconfig

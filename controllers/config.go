@@ -1,0 +1,405 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package controllers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/apply"
+	"github.com/portico-dev/portico/internal/kongconfig"
+	"github.com/portico-dev/portico/internal/render"
+	"github.com/portico-dev/portico/internal/status"
+)
+
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;delete
+
+// configRun is what the configuration step found for one reconcile.
+type configRun struct {
+	// render is the copy the pods mount; nil with the default configuration or Konnect.
+	render *render.Config
+	// hold keeps the Deployment as it is: the configuration spec.config names cannot be used,
+	// and the pods keep running the last valid one.
+	hold bool
+	// upstreamHosts are the cluster Services the configuration's upstreams name.
+	upstreamHosts []string
+	// recheck asks to look again later: the source is missing or unlabelled, and the cache,
+	// which holds only labelled ones, would not tell when it comes.
+	recheck  bool
+	observed status.ConfigObserved
+}
+
+// resolveConfig reads and checks the configuration spec.config names, and makes sure its
+// checked copy exists. A configuration that cannot be used is reported, never passed on.
+func (r *GatewayDeploymentReconciler) resolveConfig(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (configRun, error) {
+	src := gwd.Spec.Config
+	if src == nil {
+		return configRun{observed: status.ConfigObserved{Requested: gwd.Spec.Konnect == nil}}, nil
+	}
+	run := configRun{observed: status.ConfigObserved{Requested: true, Source: describeSource(src)}}
+	data, version, reason, why, err := r.readConfigSource(ctx, gwd)
+	if err != nil {
+		return run, err
+	}
+	var verdict *configVerdict
+	if reason == "" {
+		verdict = r.checkConfig(gwd, version, data)
+		reason, why = verdict.reason, verdict.why
+		run.observed.Warnings, run.upstreamHosts = verdict.warnings, verdict.upstreamHosts
+		run.observed.MeshChecked, run.observed.Bypasses = verdict.meshChecked, verdict.bypasses
+	}
+	if reason != "" {
+		run.hold = true
+		run.recheck = reason == gatewayv1alpha1.ReasonConfigNotFound || reason == gatewayv1alpha1.ReasonConfigNotLabelled
+		run.observed.Reason, run.observed.Message = reason, why
+		r.tellConfigProblem(gwd, reason, why)
+		return run, nil
+	}
+	run.render = &render.Config{Secret: src.SecretKeyRef != nil, Name: render.ConfigCopyName(gwd.Name, verdict.hash)}
+	run.observed.Copy = run.render.Name
+	if err := r.ensureConfigCopy(ctx, gwd, run.render, data); err != nil {
+		return run, err
+	}
+	return run, nil
+}
+
+// configVerdict is what the checks found of one version of a gateway's configuration.
+type configVerdict struct {
+	// of identifies the version: the source's UID, resourceVersion and key, and whether the
+	// mesh was judged.
+	of                    string
+	reason, why, warnings string
+	upstreamHosts         []string
+	meshChecked           bool
+	bypasses              string
+	hash                  string
+}
+
+// checkConfig checks the configuration load gives, the version of the gateway's source that
+// version names, unless it checked that version last time: checking 1 MiB takes a quarter of
+// a second and 90 MB of garbage, and a gateway is reconciled at each event of its pods.
+func (r *GatewayDeploymentReconciler) checkConfig(gwd *gatewayv1alpha1.GatewayDeployment, version string, load func() []byte) *configVerdict {
+	key := client.ObjectKeyFromObject(gwd)
+	meshed := gwd.Spec.SidecarsExpected()
+	of := fmt.Sprintf("%s/%t", version, meshed)
+	if v, ok := r.configVerdicts.Load(key); ok && v.(*configVerdict).of == of {
+		return v.(*configVerdict)
+	}
+	data := load()
+	v := &configVerdict{of: of, hash: contentHash(data)}
+	report := kongconfig.Check(data)
+	switch {
+	case !report.Valid():
+		v.reason = gatewayv1alpha1.ReasonConfigInvalid
+		if report.TooLarge {
+			v.reason = gatewayv1alpha1.ReasonConfigTooLarge
+		}
+		v.why = fmt.Sprintf("%s is not a configuration Kong would load: %s", describeSource(gwd.Spec.Config), report.Summary(3))
+	default:
+		v.warnings = report.WarningSummary(3)
+		if meshed {
+			mesh := report.Mesh(gwd.Namespace)
+			v.upstreamHosts, v.meshChecked, v.bypasses = mesh.Hosts, true, summarizeProblems(mesh.Bypasses, 3)
+		}
+	}
+	r.configVerdicts.Store(key, v)
+	return v
+}
+
+func describeSource(src *gatewayv1alpha1.ConfigSource) string {
+	if ref := src.SecretKeyRef; ref != nil {
+		return fmt.Sprintf("key %s of Secret %s", ref.Key, ref.Name)
+	}
+	return fmt.Sprintf("key %s of ConfigMap %s", src.ConfigMapKeyRef.Key, src.ConfigMapKeyRef.Name)
+}
+
+func summarizeProblems(list []kongconfig.Problem, first int) string {
+	parts := make([]string, 0, first)
+	for _, p := range list[:min(first, len(list))] {
+		parts = append(parts, p.String())
+	}
+	out := strings.Join(parts, "; ")
+	if rest := len(list) - first; rest > 0 {
+		out += fmt.Sprintf("; and %d more", rest)
+	}
+	return out
+}
+
+// readConfigSource returns the configuration's bytes, or the reason and message it cannot be
+// had. It reads the labelled sources from the cache, and only when that finds none asks the
+// API server, once, whether an unlabelled one exists, to say how to label it.
+func (r *GatewayDeploymentReconciler) readConfigSource(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (data func() []byte, version, reason, why string, err error) {
+	src := gwd.Spec.Config
+	kind, ref, reader := "configmap", src.ConfigMapKeyRef, client.Reader(r.Client)
+	var obj client.Object = &corev1.ConfigMap{}
+	if src.SecretKeyRef != nil {
+		kind, ref, reader, obj = "secret", src.SecretKeyRef, r.configSecrets, &corev1.Secret{}
+	}
+	key := types.NamespacedName{Namespace: gwd.Namespace, Name: ref.Name}
+	label := fmt.Sprintf("kubectl label %s %s -n %s %s=%s --overwrite", kind, ref.Name, gwd.Namespace, gatewayv1alpha1.LabelConfig, gatewayv1alpha1.ConfigSourceValue)
+	described := describeSource(src)
+	err = reader.Get(ctx, key, obj)
+	switch {
+	case apierrors.IsNotFound(err):
+		existing, err := r.applier.Existing(ctx, key, obj)
+		if err != nil {
+			return nil, "", "", "", fmt.Errorf("reading %s %s: %w", kind, ref.Name, err)
+		}
+		if existing == nil {
+			return nil, "", gatewayv1alpha1.ReasonConfigNotFound, fmt.Sprintf("%s %s does not exist in namespace %s.", kindName(kind), ref.Name, gwd.Namespace), nil
+		}
+		return nil, "", gatewayv1alpha1.ReasonConfigNotLabelled, fmt.Sprintf("%s %s is not labelled for Portico, which reads only ConfigMaps and Secrets so marked: run %s", kindName(kind), ref.Name, label), nil
+	case err != nil:
+		return nil, "", "", "", fmt.Errorf("reading %s %s: %w", kind, ref.Name, err)
+	}
+	if obj.GetLabels()[gatewayv1alpha1.LabelConfig] != gatewayv1alpha1.ConfigSourceValue {
+		return nil, "", gatewayv1alpha1.ReasonConfigNotLabelled, fmt.Sprintf("%s %s is labelled %s=%s, not %s: run %s", kindName(kind), ref.Name,
+			gatewayv1alpha1.LabelConfig, obj.GetLabels()[gatewayv1alpha1.LabelConfig], gatewayv1alpha1.ConfigSourceValue, label), nil
+	}
+	if size, dropped := obj.GetAnnotations()[annotationDataDropped]; dropped {
+		return nil, "", gatewayv1alpha1.ReasonConfigTooLarge, fmt.Sprintf("%s %s holds %s bytes, more than the %d Portico takes.", kindName(kind), ref.Name, size, kongconfig.MaxBytes), nil
+	}
+	// The bytes are taken only when needed (a new version to check, a copy to make): a
+	// source may hold a MiB, and the cache hands out its own object (no deep copy).
+	var found bool
+	var keys []string
+	switch o := obj.(type) {
+	case *corev1.ConfigMap:
+		if s, ok := o.Data[ref.Key]; ok {
+			found, data = true, func() []byte { return []byte(s) }
+		} else if b, ok := o.BinaryData[ref.Key]; ok {
+			found, data = true, func() []byte { return b }
+		}
+		keys = append(sortedKeys(o.Data), sortedKeys(o.BinaryData)...)
+	case *corev1.Secret:
+		b, ok := o.Data[ref.Key]
+		found, data = ok, func() []byte { return b }
+		keys = sortedKeys(o.Data)
+	}
+	if !found {
+		return nil, "", gatewayv1alpha1.ReasonConfigNotFound, fmt.Sprintf("%s has no such key (it has: %s).", described, strings.Join(keys, ", ")), nil
+	}
+	return data, fmt.Sprintf("%s/%s/%s", obj.GetUID(), obj.GetResourceVersion(), ref.Key), "", "", nil
+}
+
+func kindName(kind string) string {
+	if kind == "secret" {
+		return "Secret"
+	}
+	return "ConfigMap"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// contentHash names a configuration's copy: 40 bits of its SHA-256, so that two versions of
+// one gateway's configuration never share a copy in practice.
+func contentHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:5])
+}
+
+// tellConfigProblem raises a Warning event when the configuration's problem is new: the same
+// finding at the next reconcile is already in the status.
+func (r *GatewayDeploymentReconciler) tellConfigProblem(gwd *gatewayv1alpha1.GatewayDeployment, reason, message string) {
+	for _, c := range gwd.Status.Conditions {
+		if c.Type == gatewayv1alpha1.ConditionConfigValid && c.Reason == reason && strings.HasPrefix(c.Message, message) {
+			return
+		}
+	}
+	r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, reason, "CheckConfig", "%s", message)
+}
+
+// ensureConfigCopy creates the immutable copy of a checked configuration, unless it exists.
+// The copy, not the user's object, is what the pods mount: a later edit of the source cannot
+// reach a pod unchecked, and a pod that restarts mid-rollout still finds its version.
+func (r *GatewayDeploymentReconciler) ensureConfigCopy(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, c *render.Config, data func() []byte) error {
+	reader := client.Reader(r.Client)
+	var obj client.Object = &corev1.ConfigMap{}
+	kind := "ConfigMap"
+	if c.Secret {
+		reader, obj, kind = r.configSecrets, &corev1.Secret{}, "Secret"
+	}
+	key := types.NamespacedName{Namespace: gwd.Namespace, Name: c.Name}
+	child := kind + "/" + c.Name
+	switch err := reader.Get(ctx, key, obj); {
+	case err == nil:
+		if !metav1.IsControlledBy(obj, gwd) {
+			return apply.ConflictWith(kind, obj)
+		}
+		return nil
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("reading %s %s: %w", kind, c.Name, err)
+	}
+	if wait, ok := r.applier.RecentlyCreated(gwd, child, obj); ok {
+		apply.ChangesFrom(ctx).AwaitCache(wait)
+		return nil
+	}
+	existing, err := r.applier.Existing(ctx, key, obj)
+	if err != nil {
+		return fmt.Errorf("reading %s %s: %w", kind, c.Name, err)
+	}
+	if existing != nil {
+		if !metav1.IsControlledBy(existing, gwd) {
+			return apply.ConflictWith(kind, existing)
+		}
+		return nil // Portico's own copy, its label removed: it is immutable, so still right
+	}
+	meta := metav1.ObjectMeta{
+		Name: c.Name, Namespace: gwd.Namespace,
+		Labels:          copyLabels(gwd),
+		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(gwd, gatewayv1alpha1.GroupVersion.WithKind("GatewayDeployment"))},
+	}
+	if c.Secret {
+		obj = &corev1.Secret{ObjectMeta: meta, Immutable: ptr.To(true), Data: map[string][]byte{render.ConfigKey: data()}}
+	} else {
+		obj = &corev1.ConfigMap{ObjectMeta: meta, Immutable: ptr.To(true), Data: map[string]string{render.ConfigKey: string(data())}}
+	}
+	if err := r.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating %s %s: %w", kind, c.Name, err)
+	}
+	r.applier.RememberCreated(gwd, child, obj)
+	log.FromContext(ctx).Info("created", "kind", kind, "name", c.Name)
+	r.Recorder.Eventf(gwd, obj, corev1.EventTypeNormal, "ConfigAccepted", "Create",
+		"Checked %s and copied it to %s %s; the pods roll onto it once", describeSource(gwd.Spec.Config), kind, c.Name)
+	return nil
+}
+
+func copyLabels(gwd *gatewayv1alpha1.GatewayDeployment) map[string]string {
+	l := render.Labels(gwd, render.ComponentConfig)
+	l[gatewayv1alpha1.LabelConfig] = gatewayv1alpha1.ConfigCopyValue
+	return l
+}
+
+// pruneConfigCopies deletes the copies the gateway no longer mounts, once the rollout away
+// from them has completed: until then a pod of the old ReplicaSet may restart and need its file.
+func (r *GatewayDeploymentReconciler) pruneConfigCopies(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run configRun, deployment *appsv1.Deployment) error {
+	// A data plane waiting for its registration has no Deployment, and runs nothing.
+	rolledOut := status.RolloutComplete(deployment, gwd.Spec.DesiredReplicas()) || (deployment == nil && gwd.Spec.Konnect != nil)
+	if run.hold || !rolledOut {
+		return nil
+	}
+	wanted := map[string]bool{}
+	if run.render != nil {
+		wanted[run.render.Name] = true
+	}
+	return errors.Join(
+		r.prune(ctx, r.Client, gwd, render.ComponentConfig, wanted, &corev1.ConfigMapList{}),
+		r.prune(ctx, r.configSecrets, gwd, render.ComponentConfig, wanted, &corev1.SecretList{}))
+}
+
+// configSelector selects the ConfigMaps and Secrets the config caches hold: users' sources
+// and Portico's copies.
+var configSelector = func() labels.Selector {
+	req, err := labels.NewRequirement(gatewayv1alpha1.LabelConfig, selection.Exists, nil)
+	if err != nil {
+		panic(err)
+	}
+	return labels.NewSelector().Add(*req)
+}()
+
+// configAsRead keeps of a configuration source its data (up to kongconfig.MaxBytes) and the
+// metadata Portico reads, and of a copy only its metadata: its content is in its name.
+func configAsRead(obj any) (any, error) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return obj, nil
+	}
+	meta := metav1.ObjectMeta{
+		Name: o.GetName(), Namespace: o.GetNamespace(), UID: o.GetUID(), ResourceVersion: o.GetResourceVersion(),
+		Labels: o.GetLabels(), OwnerReferences: o.GetOwnerReferences(), DeletionTimestamp: o.GetDeletionTimestamp(),
+		CreationTimestamp: o.GetCreationTimestamp(),
+	}
+	isCopy := o.GetLabels()[gatewayv1alpha1.LabelConfig] == gatewayv1alpha1.ConfigCopyValue
+	switch t := obj.(type) {
+	case *corev1.ConfigMap:
+		out := &corev1.ConfigMap{ObjectMeta: meta}
+		if !isCopy {
+			if size := dataSize(t.Data) + dataSize(t.BinaryData); size > kongconfig.MaxBytes {
+				out.Annotations = map[string]string{annotationDataDropped: strconv.Itoa(size)}
+			} else {
+				out.Data, out.BinaryData = t.Data, t.BinaryData
+			}
+		}
+		return out, nil
+	case *corev1.Secret:
+		out := &corev1.Secret{ObjectMeta: meta, Type: t.Type}
+		if !isCopy {
+			if size := dataSize(t.Data); size > kongconfig.MaxBytes {
+				out.Annotations = map[string]string{annotationDataDropped: strconv.Itoa(size)}
+			} else {
+				out.Data = t.Data
+			}
+		}
+		return out, nil
+	}
+	return obj, nil
+}
+
+func dataSize[V string | []byte](data map[string]V) int {
+	size := 0
+	for k, v := range data {
+		size += len(k) + len(v)
+	}
+	return size
+}
+
+// configSourcesIndex indexes GatewayDeployments by the object spec.config names, as
+// "ConfigMap/name" or "Secret/name".
+const configSourcesIndex = "spec.config.source"
+
+func configSources(obj client.Object) []string {
+	c := obj.(*gatewayv1alpha1.GatewayDeployment).Spec.Config
+	switch {
+	case c == nil:
+		return nil
+	case c.SecretKeyRef != nil:
+		return []string{"Secret/" + c.SecretKeyRef.Name}
+	case c.ConfigMapKeyRef != nil:
+		return []string{"ConfigMap/" + c.ConfigMapKeyRef.Name}
+	}
+	return nil
+}
+
+// gatewaysOfConfig names the gateways a configuration object concerns: the owner of a copy,
+// and those whose spec.config names a source.
+func (r *GatewayDeploymentReconciler) gatewaysOfConfig(kind string) func(context.Context, client.Object) []reconcile.Request {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		out := gatewayOfChild(ctx, obj)
+		gateways := &gatewayv1alpha1.GatewayDeploymentList{}
+		if err := r.List(ctx, gateways, client.InNamespace(obj.GetNamespace()), client.MatchingFields{configSourcesIndex: kind + "/" + obj.GetName()}); err != nil {
+			log.FromContext(ctx).Error(err, "listing the gateways that use a configuration", "kind", kind, "name", obj.GetName())
+			return out
+		}
+		for _, g := range gateways.Items {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: g.Namespace, Name: g.Name}})
+		}
+		return out
+	}
+}
