@@ -1,6 +1,7 @@
 # Build the manager binary
-# Override BASE_IMAGE to build from another registry, e.g. docker.io/library/golang:1.26
-ARG BASE_IMAGE=golang:1.26
+# The Go of go.mod's toolchain line (make lint checks they agree). Override BASE_IMAGE to build
+# from another registry, e.g. docker.io/library/golang:1.27.3
+ARG BASE_IMAGE=golang:1.27.3
 FROM ${BASE_IMAGE} AS builder
 ARG TARGETOS
 ARG TARGETARCH

@@ -2,6 +2,8 @@ module github.com/portico-dev/portico
 
 go 1.26.3
 
+toolchain go1.27.3
+
 require (
 	github.com/blang/semver/v4 v4.0.0
 	github.com/onsi/gomega v1.39.0

@@ -16,16 +16,15 @@ import (
 	"strconv"
 	"time"
 
-	_ "k8s.io/client-go/plugin/pkg/client/auth"
-
 	"github.com/go-logr/logr"
+	"github.com/operator-framework/operator-lib/proxy"
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/operator-framework/operator-lib/proxy"
 	"github.com/portico-dev/portico/controllers"
 	"github.com/portico-dev/portico/controllers/olm"
 	"github.com/portico-dev/portico/internal/apply"

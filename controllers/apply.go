@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -33,8 +34,8 @@ func (r *GatewayDeploymentReconciler) removeForeignServicePorts(ctx context.Cont
 	}
 	ops := []map[string]any{{"op": "test", "path": "/metadata/resourceVersion", "value": live.ResourceVersion}}
 	// Remove from the end so earlier indices stay valid.
-	for i := len(live.Spec.Ports) - 1; i >= 0; i-- {
-		p := live.Spec.Ports[i]
+	for i, p := range slices.Backward(live.Spec.Ports) {
+
 		if !wanted[portKey{p.Port, p.Protocol}] {
 			ops = append(ops, map[string]any{"op": "remove", "path": fmt.Sprintf("/spec/ports/%d", i)})
 		}

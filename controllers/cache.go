@@ -85,7 +85,7 @@ func configSecretCache(mgr manager.Manager, watchNamespace string) (cache.Cache,
 // namespaces are the cache's namespaces from a comma-separated list; nil means all.
 func namespaces(watchNamespace string) map[string]cache.Config {
 	var out map[string]cache.Config
-	for _, ns := range strings.Split(watchNamespace, ",") {
+	for ns := range strings.SplitSeq(watchNamespace, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
 			if out == nil {
 				out = map[string]cache.Config{}

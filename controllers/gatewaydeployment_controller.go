@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"

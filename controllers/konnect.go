@@ -650,7 +650,7 @@ func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *ga
 		}
 		run.obs.Rotating = len(reg.Retired) > 0
 	}
-	r.pollNodes(ctx, gwd, run, obs.Pods)
+	r.pollNodes(ctx, run, obs.Pods)
 	obs.Konnect = run.obs
 	return nil
 }
@@ -673,7 +673,7 @@ func (r *GatewayDeploymentReconciler) unpin(ctx context.Context, c *konnect.Clie
 
 // pollNodes asks Konnect which data planes checked in, when the poll interval (or, after a
 // failure, the backoff) has passed, and sooner while new pods are expected to appear.
-func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, pods []corev1.Pod) {
+func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, run *konnectRun, pods []corev1.Pod) {
 	mem, now := run.mem, r.Clock.Now()
 	interval := run.spec.PollIntervalOrDefault()
 	awaiting := status.AwaitingCheckIn(mem.nodes, pods, now)

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -22,7 +23,6 @@ import (
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/testutil"
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 )
 
 // istioCRDs is the file of Istio's real CRDs that ships in the istio.io/api module.

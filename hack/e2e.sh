@@ -6,6 +6,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The Go toolchain of go.mod's toolchain line (see the Makefile), unless one is chosen.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-$(awk '/^toolchain /{print $2}' "$root/go.mod")}"
 cd "$root"
 suite=${1:-}
 case "$suite" in

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The Go toolchain of go.mod's toolchain line (see the Makefile), unless one is chosen.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-$(awk '/^toolchain /{print $2}' "$root/go.mod")}"
 workdir=${PORTICO_CLUSTER_DIR:-$root/.cluster}
 name=${CLUSTER_NAME:-portico}
 kubeconfig="$workdir/clusters/$name/kubeconfig.yaml"

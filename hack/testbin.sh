@@ -21,6 +21,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The Go toolchain of go.mod's toolchain line (see the Makefile), unless one is chosen.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-$(awk '/^toolchain /{print $2}' "$root/go.mod")}"
 cache=${PORTICO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/portico}
 cached_only=false
 if [ "${1:-}" = --cached ]; then cached_only=true; shift; fi

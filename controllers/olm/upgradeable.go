@@ -104,7 +104,7 @@ func NewUpgradeableReporter(mgr manager.Manager) (*UpgradeableReporter, error) {
 		return nil, err
 	}
 	return &UpgradeableReporter{Client: mgr.GetClient(),
-		Condition: OperatorCondition{Client: uncached, Key: key, Type: string(apiv2.Upgradeable)}}, nil
+		Condition: OperatorCondition{Client: uncached, Key: key, Type: apiv2.Upgradeable}}, nil
 }
 
 // UpgradeableReporter keeps Upgradeable False while any GatewayDeployment is rolling out,
@@ -154,7 +154,7 @@ func Verdict(gateways []gatewayv1alpha1.GatewayDeployment) metav1.Condition {
 		}
 	}
 	if len(busy) == 0 {
-		return metav1.Condition{Type: string(apiv2.Upgradeable), Status: metav1.ConditionTrue, Reason: ReasonNoRolloutRunning,
+		return metav1.Condition{Type: apiv2.Upgradeable, Status: metav1.ConditionTrue, Reason: ReasonNoRolloutRunning,
 			Message: "No GatewayDeployment is rolling out or rotating its Konnect certificate."}
 	}
 	sort.Strings(busy)
@@ -162,7 +162,7 @@ func Verdict(gateways []gatewayv1alpha1.GatewayDeployment) metav1.Condition {
 	if len(shown) > 5 {
 		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(busy)-5))
 	}
-	return metav1.Condition{Type: string(apiv2.Upgradeable), Status: metav1.ConditionFalse, Reason: ReasonRolloutInProgress,
+	return metav1.Condition{Type: apiv2.Upgradeable, Status: metav1.ConditionFalse, Reason: ReasonRolloutInProgress,
 		Message: fmt.Sprintf("%d GatewayDeployments are rolling out or rotating their Konnect certificate: %s.", len(busy), strings.Join(shown, ", "))}
 }
 

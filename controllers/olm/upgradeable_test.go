@@ -100,7 +100,7 @@ func TestUpgradeableFollowsRollouts(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(reporter.SetupWithManager(mgr)).To(Succeed())
 	go func() { _ = mgr.Start(ctx) }()
-	condition := OperatorCondition{Client: k8s, Key: key, Type: string(apiv2.Upgradeable)}
+	condition := OperatorCondition{Client: k8s, Key: key, Type: apiv2.Upgradeable}
 
 	upgradeable := func(g Gomega) *metav1.Condition {
 		c, err := condition.Get(ctx)

@@ -64,17 +64,16 @@ type run struct {
 
 type operatorRun struct {
 	run
-	peakRSSKiB     int64
-	peakAnonKiB    int64 // anonymous memory (heap, stacks), sampled
-	peakFileKiB    int64 // pages of the binary and other files, sampled
-	cpuSeconds     float64
-	requests       map[string]float64 // by HTTP method, creation to all Ready
-	restRequests   map[string]float64 // by HTTP method, during the rest period
-	reconciles     map[string]float64 // by result, creation to all Ready
-	restRVChanges  int                // objects in the namespace whose resourceVersion changed at rest
-	firstLatencies []time.Duration
-	audited        map[string]float64 // by verb: the audit log's count of the operator's requests, creation to all Ready
-	auditedRest    map[string]float64 // the same, at rest
+	peakRSSKiB    int64
+	peakAnonKiB   int64 // anonymous memory (heap, stacks), sampled
+	peakFileKiB   int64 // pages of the binary and other files, sampled
+	cpuSeconds    float64
+	requests      map[string]float64 // by HTTP method, creation to all Ready
+	restRequests  map[string]float64 // by HTTP method, during the rest period
+	reconciles    map[string]float64 // by result, creation to all Ready
+	restRVChanges int                // objects in the namespace whose resourceVersion changed at rest
+	audited       map[string]float64 // by verb: the audit log's count of the operator's requests, creation to all Ready
+	auditedRest   map[string]float64 // the same, at rest
 }
 
 func main() {
@@ -107,7 +106,7 @@ func main() {
 	header(&report, *sizes, *rest, *memory, *pairs)
 	plots := map[int][3]run{}
 	var audits, waits, pairLines strings.Builder
-	for _, field := range strings.Split(*sizes, ",") {
+	for field := range strings.SplitSeq(*sizes, ",") {
 		if strings.TrimSpace(field) == "" {
 			continue // -n "": the memory run alone
 		}

@@ -88,7 +88,7 @@ func procStatus(pid int, fields ...string) map[string]int64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	must(err, "reading the operator's status")
 	out := map[string]int64{}
-	for _, line := range strings.Split(string(raw), "\n") {
+	for line := range strings.SplitSeq(string(raw), "\n") {
 		if f := strings.Fields(line); len(f) >= 2 && slices.Contains(fields, strings.TrimSuffix(f[0], ":")) {
 			v, _ := strconv.ParseInt(f[1], 10, 64)
 			out[strings.TrimSuffix(f[0], ":")] = v

@@ -30,7 +30,7 @@ func configCheckTable(b *strings.Builder) {
 		"./internal/kongconfig").CombinedOutput()
 	must(err, "benchmarking the configuration check: "+string(out))
 	b.WriteString("\nChecking a Kong configuration of 1 MiB (the most Portico takes), once per new version (go test -bench Check1MiB ./internal/kongconfig):\n\n```\n")
-	for _, line := range strings.Split(string(out), "\n") {
+	for line := range strings.SplitSeq(string(out), "\n") {
 		if strings.HasPrefix(line, "Benchmark") {
 			b.WriteString(line + "\n")
 		}
@@ -59,7 +59,7 @@ func header(b *strings.Builder, sizes string, rest time.Duration, memory, pairs 
 	}
 	cpu := "unknown CPU"
 	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(raw), "\n") {
+		for line := range strings.SplitSeq(string(raw), "\n") {
 			if strings.HasPrefix(line, "model name") {
 				cpu = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
 				break

@@ -143,14 +143,12 @@ func createAll(n int, create func(i int) error) []time.Time {
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range work {
 				started[i] = time.Now()
 				must(create(i), "creating")
 			}
-		}()
+		})
 	}
 	for i := range n {
 		work <- i

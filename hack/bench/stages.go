@@ -6,7 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +67,7 @@ func spread(ds []time.Duration) string {
 	if len(ds) == 0 {
 		return "–"
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	slices.Sort(ds)
 	at := func(q float64) float64 { return ds[int(q*float64(len(ds)-1))].Seconds() }
 	return fmt.Sprintf("%.0f / %.0f / %.0f s", at(0.5), at(0.9), ds[len(ds)-1].Seconds())
 }

@@ -173,7 +173,7 @@ func fillCSV(csv *operatorsv1alpha1.ClusterServiceVersion, objs []*unstructured.
 				return fmt.Errorf("%s %s: %w", kind, name, err)
 			}
 			if kind == "Role" && len(clusterScoped) > 0 {
-				return fmt.Errorf("Role %s grants cluster-scoped resources: %v", name, clusterScoped)
+				return fmt.Errorf("the Role %s grants cluster-scoped resources: %v", name, clusterScoped)
 			}
 			permissions = mergePermissions(permissions, sa, namespaced)
 			clusterPermissions = mergePermissions(clusterPermissions, sa, clusterScoped)

@@ -334,7 +334,7 @@ func desiredMetadata(desired any) (labels, annotations map[string]string) {
 		if !field.IsValid() {
 			return nil
 		}
-		m, _ := field.Interface().(map[string]string)
+		m, _ := reflect.TypeAssert[map[string]string](field)
 		return m
 	}
 	return read("Labels"), read("Annotations")

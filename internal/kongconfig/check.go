@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,10 +174,8 @@ func checkFormatVersion(doc map[string]any, p *problems) {
 	if !ok {
 		return // the schema says it must be a string
 	}
-	for _, supported := range SupportedFormatVersions {
-		if s == supported {
-			return
-		}
+	if slices.Contains(SupportedFormatVersions, s) {
+		return
 	}
 	p.add("_format_version", "%q is not a version Kong 3 loads (%s)", s, strings.Join(SupportedFormatVersions, ", "))
 }

@@ -5,11 +5,10 @@ package render
 
 import (
 	"fmt"
-
-	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )

@@ -4,6 +4,8 @@
 package render
 
 import (
+	"maps"
+
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
@@ -44,11 +46,7 @@ func ownerReference(gwd *gatewayv1alpha1.GatewayDeployment) *metav1ac.OwnerRefer
 // merges annotations the same way.
 func mergedLabels(user, own map[string]string) map[string]string {
 	out := make(map[string]string, len(user)+len(own))
-	for k, v := range user {
-		out[k] = v
-	}
-	for k, v := range own {
-		out[k] = v
-	}
+	maps.Copy(out, user)
+	maps.Copy(out, own)
 	return out
 }

@@ -312,7 +312,7 @@ func TestOwnedEnvIsWhatTheCRDRefuses(t *testing.T) {
 		if strings.Contains(rule.Rule, "has(self.konnect)") {
 			which = "konnect"
 		}
-		for _, name := range strings.Split(m[1], ",") {
+		for name := range strings.SplitSeq(m[1], ",") {
 			refused[which] = append(refused[which], strings.Trim(strings.TrimSpace(name), "'"))
 		}
 	}

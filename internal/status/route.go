@@ -6,10 +6,10 @@ package status
 import (
 	"fmt"
 
+	routev1 "github.com/openshift/api/route/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	routev1 "github.com/openshift/api/route/v1"
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )
 

@@ -61,7 +61,7 @@ func TestTheLocalClusterPlaysKongAndTheKubelet(t *testing.T) {
 	g.Eventually(func() string { return podState(t, ns, "unconfigured") }, timeout, interval).Should(Equal("Running ready=false"))
 	g.Eventually(func() string { return podState(t, ns, "named-user") }, timeout, interval).Should(Equal(
 		`CreateContainerConfigError: container has runAsNonRoot and image has non-numeric user (kong), cannot verify user is non-root (pod: "named-user_` +
-			ns + `(` + string(podUID(t, ns, "named-user")) + `)", container: kong)`))
+			ns + `(` + podUID(t, ns, "named-user") + `)", container: kong)`))
 	g.Consistently(func() string { return podState(t, ns, "unconfigured") }, "2s", interval).Should(Equal("Running ready=false"))
 }
 

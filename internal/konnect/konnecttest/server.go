@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -230,9 +231,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.violate("response %d to %s %s: %s", resp.StatusCode, r.Method, r.URL.Path, e.Message+": "+e.Reason)
 		}
 	}
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
+	maps.Copy(w.Header(), rec.Header())
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
 }

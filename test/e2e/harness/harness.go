@@ -124,7 +124,7 @@ func (env *Env) installOperatorRBAC() error {
 		return fmt.Errorf("kustomize build config/default (make builds bin/kustomize): %w", err)
 	}
 	var keep []string
-	for _, doc := range strings.Split(string(built), "\n---\n") {
+	for doc := range strings.SplitSeq(string(built), "\n---\n") {
 		for _, kind := range []string{"Namespace", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"} {
 			if strings.Contains(doc, "\nkind: "+kind+"\n") || strings.HasPrefix(doc, "kind: "+kind+"\n") {
 				keep = append(keep, doc)
@@ -259,7 +259,7 @@ func (o *Operator) Stop() {
 // Applied tells whether this operator's log shows it wrote a child of gateway name.
 func (o *Operator) Applied(ns, name string) bool {
 	raw, _ := os.ReadFile(o.Log)
-	for _, line := range bytes.Split(raw, []byte("\n")) {
+	for line := range bytes.SplitSeq(raw, []byte("\n")) {
 		if bytes.Contains(line, []byte(`"msg":"applied"`)) &&
 			bytes.Contains(line, []byte(fmt.Sprintf(`"namespace":%q`, ns))) &&
 			bytes.Contains(line, []byte(fmt.Sprintf(`"name":%q`, name))) {
@@ -357,7 +357,7 @@ func (env *Env) Forbidden() []string {
 	for _, log := range logs {
 		raw, _ := os.ReadFile(log)
 		stopping := false
-		for _, line := range strings.Split(string(raw), "\n") {
+		for line := range strings.SplitSeq(string(raw), "\n") {
 			switch line {
 			case markStarting:
 				stopping = false

@@ -41,7 +41,7 @@ func run(m *testing.M) int {
 	// Started before Istio is installed: the first scenario installs it.
 	operator := env.StartOperator("operator")
 	defer operator.Stop()
-	defer istio("down")
+	defer func() { _, _ = istio("down") }()
 	code := m.Run()
 	code = env.RBACVerdict(code, "config/rbac")
 	if code != 0 {
@@ -116,7 +116,7 @@ func analyze(t *testing.T, ns string) []string {
 		"--kubeconfig", os.Getenv("KUBECONFIG"), "-n", ns).CombinedOutput()
 	t.Logf("istioctl analyze -n %s:\n%s", ns, out)
 	var errs []string
-	for _, line := range strings.Split(string(out), "\n") {
+	for line := range strings.SplitSeq(string(out), "\n") {
 		if strings.HasPrefix(line, "Error") {
 			errs = append(errs, line)
 		}
