@@ -111,97 +111,63 @@ type GatewayDeploymentReconciler struct {
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile renders the desired children, applies those that differ from what Portico last
-// applied, and patches the status when what it observes has changed.
+// Reconcile runs the steps of a live gateway (steps), or of one being deleted
+// (finalizeSteps), on one scope, and writes the status once at the end.
 func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	gwd := &gatewayv1alpha1.GatewayDeployment{}
-	if err := r.Get(ctx, req.NamespacedName, gwd); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.statusWrites.Delete(req.NamespacedName)
-			r.conflictsTold.Delete(req.NamespacedName)
-			r.configVerdicts.Delete(req.NamespacedName)
-			r.applier.Forget(req.NamespacedName)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	gwd, wait, release, err := r.readGateway(ctx, req.NamespacedName)
+	if gwd == nil || err != nil {
+		return ctrl.Result{RequeueAfter: wait}, err
 	}
-	if _, slim := gwd.Annotations[annotationSpecNotCached]; slim {
-		// Too large to cache whole (see MaxCachedGatewayBytes): read it whole now, when one
-		// of the few slots for such gateways is free. Waiting here would hold a worker.
-		if !r.large.take(req.NamespacedName) {
-			return ctrl.Result{RequeueAfter: largeRetry}, nil // woken sooner when a slot frees
-		}
-		defer r.large.release()
-		if err := r.APIReader.Get(ctx, req.NamespacedName, gwd); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(err)
-		}
-	}
+	defer release()
+	s := &scope{gwd: gwd, key: req.NamespacedName}
+	steps := r.steps()
 	if !gwd.DeletionTimestamp.IsZero() {
-		// The garbage collector removes the children through their owner references; only
-		// Konnect's pinned certificates need Portico.
-		after, err := r.finalizeKonnect(ctx, gwd)
-		return ctrl.Result{RequeueAfter: after}, err
+		steps = r.finalizeSteps()
 	}
-
-	ctx, changed := apply.WithChanges(ctx)
+	ctx, changes := apply.WithChanges(ctx)
 	// A gateway without a status yet is new (the arguments are taken now, before the patch).
-	defer changed.Record(r.Recorder, gwd, gwd.Status.ObservedGeneration == 0)
-	konnectRun, err := r.prepareKonnect(ctx, gwd)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	assignsUID, uidLag, err := r.available(ctx, gwd, r.securityConstraints())
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	injector := false
-	if gwd.Spec.SidecarsWanted() {
-		if injector, err = r.injectorPresent(ctx); err != nil {
+	defer changes.Record(r.Recorder, gwd, gwd.Status.ObservedGeneration == 0)
+	for _, step := range steps {
+		if err := step(ctx, s); err != nil {
 			return ctrl.Result{}, err
 		}
+		if s.stop {
+			break
+		}
 	}
-	config, configErr := r.resolveConfig(ctx, gwd)
-	inputs := render.Inputs{GatewayDeployment: gwd, DefaultImage: r.DefaultImage, ProxyEnv: r.ProxyEnv,
-		Konnect: konnectRun.render, InjectorPresent: injector, AssignsUID: assignsUID,
-		Config: config.render, ConfigUpstreamHosts: config.upstreamHosts}
-	desired, err := render.Render(inputs)
-	if err != nil {
-		_, statusErr := r.patchStatus(ctx, gwd, status.Observed{ApplyError: err})
-		return ctrl.Result{}, errors.Join(err, statusErr)
+	s.errs = append(s.errs, r.writeStatus(ctx, s))
+	s.after(changes.CacheWait)
+	return ctrl.Result{RequeueAfter: s.requeue}, errors.Join(s.errs...)
+}
+
+// readGateway reads the gateway to reconcile; nil when it is gone (what was kept of it is
+// let go). One too large to cache whole is read around the cache, when one of the few slots
+// for such gateways is free: release gives the slot back. Without a free slot it is nil,
+// with how soon to look again (sooner when a slot frees).
+func (r *GatewayDeploymentReconciler) readGateway(ctx context.Context, key types.NamespacedName) (gwd *gatewayv1alpha1.GatewayDeployment, wait time.Duration, release func(), err error) {
+	gwd = &gatewayv1alpha1.GatewayDeployment{}
+	release = func() {}
+	if err := r.Get(ctx, key, gwd); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.statusWrites.Delete(key)
+			r.conflictsTold.Delete(key)
+			r.configVerdicts.Delete(key)
+			r.applier.Forget(key)
+		}
+		return nil, 0, release, client.IgnoreNotFound(err)
 	}
-	if config.hold || configErr != nil {
-		// Never roll the pods onto a configuration that cannot be used, nor onto a copy that
-		// is not there: the Deployment stays exactly as it is.
-		desired.Deployment = nil
+	if _, slim := gwd.Annotations[annotationSpecNotCached]; !slim {
+		return gwd, 0, release, nil
 	}
-	obs := status.Observed{Config: config.observed}
-	if len(desired.DestinationRules) > 0 {
-		obs.Mesh.UpstreamHosts = render.UpstreamHosts(inputs)
+	// Too large to cache whole (see MaxCachedGatewayBytes). Waiting here would hold a worker.
+	if !r.large.take(key) {
+		return nil, largeRetry, release, nil
 	}
-	requeueAfter := uidLag
-	errs := []error{configErr}
-	for _, step := range []applyStep{r.applyChildren, r.applyMesh, r.applyRoute} {
-		after, err := step(ctx, gwd, desired, &obs)
-		requeueAfter = soonest(requeueAfter, after)
-		errs = append(errs, err)
+	if err := r.APIReader.Get(ctx, key, gwd); err != nil {
+		r.large.release()
+		return nil, 0, release, client.IgnoreNotFound(err)
 	}
-	conflicts, applyErr := apply.TakeConflicts(errors.Join(errs...))
-	obs.ApplyError = applyErr
-	if config.recheck {
-		requeueAfter = soonest(requeueAfter, cmp.Or(r.ConflictRecheck, DefaultConflictRecheck))
-	}
-	if len(conflicts) == 0 {
-		r.conflictsTold.Delete(req.NamespacedName)
-	} else {
-		r.tellConflicts(gwd, req.NamespacedName, conflicts, &obs)
-		requeueAfter = soonest(requeueAfter, cmp.Or(r.ConflictRecheck, DefaultConflictRecheck))
-	}
-	pods, podsErr := r.observePods(ctx, gwd)
-	obs.Pods = pods
-	pruneErr := r.pruneConfigCopies(ctx, gwd, config, obs.Deployment)
-	konnectErr := r.finishKonnect(ctx, gwd, konnectRun, &obs)
-	folded, statusErr := r.patchStatus(ctx, gwd, obs)
-	requeueAfter = soonest(requeueAfter, konnectRun.requeue, folded, changed.CacheWait)
-	return ctrl.Result{RequeueAfter: requeueAfter}, errors.Join(obs.ApplyError, podsErr, pruneErr, konnectErr, statusErr)
+	return gwd, 0, r.large.release, nil
 }
 
 // soonest is the earliest of requeue delays, where 0 means none.

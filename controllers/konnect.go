@@ -161,20 +161,12 @@ func (t KonnectTimings) orDefaults() KonnectTimings {
 		CatchUpGap: cmp.Or(t.CatchUpGap, d.CatchUpGap), FailureHold: cmp.Or(t.FailureHold, d.FailureHold)}
 }
 
-func (t KonnectTimings) backoff(failures int) time.Duration {
-	d := t.RetryBase
-	for i := 1; i < failures && d < t.RetryMax; i++ {
-		d *= 2
-	}
-	return min(d, t.RetryMax)
-}
-
 // konnectRun carries one reconcile's Konnect work from before the render to after the apply.
 type konnectRun struct {
 	spec   *gatewayv1alpha1.KonnectSpec
 	client *konnect.Client
 	secret *corev1.Secret // the registration Secret; nil while there is none
-	reg    registration
+	reg    konnect.Registration
 	mem    *konnectMemory
 	// inputs identify what the registration was attempted with (see konnectMemory.held).
 	inputs string
@@ -198,7 +190,7 @@ func (run *konnectRun) fail(p *konnectProblem, now time.Time) {
 	}
 	run.obs.Reason, run.obs.Message = p.reason, p.message
 	run.mem.failures++
-	wait := max(run.timings.backoff(run.mem.failures), p.retryAfter)
+	wait := max(konnect.Backoff(run.mem.failures, run.timings.RetryBase, run.timings.RetryMax), p.retryAfter)
 	run.requeueAfter(wait)
 	if p.fromKonnect {
 		run.mem.held, run.mem.heldInputs, run.mem.retryAt = p, run.inputs, now.Add(wait)
@@ -302,7 +294,7 @@ func (r *GatewayDeploymentReconciler) readRegistration(ctx context.Context, gwd 
 	secret := &corev1.Secret{}
 	switch err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); {
 	case err == nil && metav1.IsControlledBy(secret, gwd):
-		run.secret, run.reg = secret, registrationFrom(secret)
+		run.secret, run.reg = secret, konnect.RegistrationFrom(secret)
 		if secret.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(secret, FinalizerKonnectRegistration) {
 			// Written by a version of Portico before the finalizer.
 			patch := client.MergeFrom(secret.DeepCopy())
@@ -350,7 +342,7 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 			return problemFrom(err, "control plane "+strings.TrimPrefix(strings.TrimPrefix(ref, "id:"), "name:"))
 		}
 		if reg.ControlPlaneID != cp.ID {
-			reg.retire()
+			reg.Retire()
 		}
 		reg.ServerURL, reg.ControlPlaneRef, reg.ControlPlaneID = spec.ServerURL, ref, cp.ID
 		reg.ControlPlaneHost, reg.TelemetryHost = hostOf(cp.Endpoint), hostOf(cp.TelemetryEndpoint)
@@ -382,7 +374,7 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 		if err != nil {
 			return problemFrom(err, "control plane "+reg.ControlPlaneID+" (pinning the new certificate)")
 		}
-		reg.retire()
+		reg.Retire()
 		reg.Cert, reg.Key, reg.NextCert, reg.NextKey = reg.NextCert, reg.NextKey, nil, nil
 		reg.CertificateID, reg.CertificateSHA256 = id, konnect.Fingerprint(reg.Cert)
 		log.FromContext(ctx).Info("rotating the Konnect client certificate", "controlPlane", reg.ControlPlaneID, "certificate", id)
@@ -402,7 +394,7 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 			return nil, err
 		}
 		if fp := konnect.Fingerprint(cert); fp != reg.CertificateSHA256 {
-			reg.retire() // a new certificate from the user: pin it, roll, unpin the old one
+			reg.Retire() // a new certificate from the user: pin it, roll, unpin the old one
 			reg.CertificateSHA256 = fp
 		}
 		reg.Cert, reg.Key, reg.NextCert, reg.NextKey = nil, nil, nil, nil
@@ -421,7 +413,7 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 	switch notAfter, parseErr := konnect.NotAfter(reg.Cert); {
 	case parseErr != nil || konnect.Fingerprint(reg.Cert) != reg.CertificateSHA256:
 		// None yet, or the registration held the user's certificate until now.
-		reg.retire()
+		reg.Retire()
 		if reg.Cert, reg.Key, err = issue(); err != nil {
 			return nil, err
 		}
@@ -597,7 +589,7 @@ func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd
 		if err := controllerutil.SetControllerReference(gwd, secret, r.scheme); err != nil {
 			return err
 		}
-		run.reg.writeTo(secret)
+		run.reg.WriteTo(secret)
 		if err := r.Create(ctx, secret); apierrors.IsAlreadyExists(err) {
 			return &konnectProblem{reason: gatewayv1alpha1.ReasonRegistrationSecretConflict, message: fmt.Sprintf(
 				"Secret %s exists and is not this gateway's: Portico keeps the gateway's Konnect registration under that name. Rename or remove it.", secret.Name)}
@@ -609,7 +601,7 @@ func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd
 		return nil
 	}
 	next := run.secret.DeepCopy()
-	run.reg.writeTo(next)
+	run.reg.WriteTo(next)
 	if equality.Semantic.DeepEqual(next.Annotations, run.secret.Annotations) && equality.Semantic.DeepEqual(next.Data, run.secret.Data) {
 		return nil
 	}
@@ -691,7 +683,7 @@ func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, run *konnec
 		case p != nil:
 			mem.pollFailures++
 			mem.pollReason, mem.pollMessage = p.reason, p.message
-			mem.nextPoll = now.Add(max(run.timings.backoff(mem.pollFailures), p.retryAfter))
+			mem.nextPoll = now.Add(max(konnect.Backoff(mem.pollFailures, run.timings.RetryBase, run.timings.RetryMax), p.retryAfter))
 		default:
 			mem.pollFailures, mem.pollReason, mem.pollMessage = 0, "", ""
 			mem.nodes = gatewayNodes(pods, nodes, answeredAt, now)
@@ -765,7 +757,7 @@ func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gateway
 		// still names the certificate in use.
 		reg.ControlPlaneID, reg.CertificateID = gwd.Status.Konnect.ControlPlaneID, gwd.Status.Konnect.CertificateID
 	}
-	pairs := reg.pinned()
+	pairs := reg.Pinned()
 	if len(pairs) == 0 && len(reg.NextCert) == 0 {
 		return nil
 	}
@@ -802,25 +794,26 @@ func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gateway
 
 // finalizeKonnect unpins a deleted gateway's certificates before letting it go. It gives up
 // after unpinDeadline, or at once when an admin sets the release annotation, and then says
-// which certificates stay pinned, in an event and the log.
-func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (time.Duration, error) {
+// which certificates stay pinned, in an event and the log. While it retries, it returns the
+// condition that says so, for the status.
+func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (time.Duration, *metav1.Condition, error) {
 	if !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
-		return 0, nil
+		return 0, nil, nil
 	}
 	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.konnect.memory(gwd.UID), timings: r.konnect.timings}
 	if err := r.readRegistration(ctx, gwd, run); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	err := r.unpinAll(ctx, gwd, run)
 	var problem *konnectProblem
 	if err != nil && !errors.As(err, &problem) {
-		return 0, err
+		return 0, nil, err
 	}
 	released := gwd.Annotations[gatewayv1alpha1.AnnotationKonnectRelease] == "true"
 	var deadline time.Time
 	if problem != nil {
 		if deadline, err = r.unpinDeadlineOf(ctx, gwd); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	expired := problem != nil && !r.Clock.Now().Before(deadline)
@@ -830,33 +823,33 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 			Reason: gatewayv1alpha1.ReasonUnpinFailed, ObservedGeneration: gwd.Generation,
 			Message: fmt.Sprintf("Deleting: unpinning the certificates from Konnect failed; retrying until %s. To let go now and leave them pinned, annotate %s=true. %s",
 				deadline.UTC().Format(time.RFC3339), gatewayv1alpha1.AnnotationKonnectRelease, problem.message)}
-		return run.requeue, r.setCondition(ctx, gwd, c)
+		return run.requeue, &c, nil
 	}
 	if problem != nil {
 		why := "the unpin deadline passed"
 		if released {
 			why = "annotation " + gatewayv1alpha1.AnnotationKonnectRelease + " is set"
 		}
-		left := strings.Join(run.reg.pinned(), ", ")
+		left := strings.Join(run.reg.Pinned(), ", ")
 		log.FromContext(ctx).Error(problem, "letting go without unpinning Konnect certificates: unpin them by hand", "reason", why, "certificates", left)
 		r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, "KonnectCertificatesLeftPinned", "Delete",
 			"Released (%s) with certificates still pinned (control plane/certificate): %s. Unpin them in Konnect.", why, left)
 	}
 	if run.secret != nil {
 		if err := r.removeFinalizer(ctx, run.secret, FinalizerKonnectRegistration); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	if err := r.releaseToken(ctx, gwd, run.reg.AuthSecret); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if gwd.Spec.Konnect != nil && gwd.Spec.Konnect.AuthSecretRef.Name != run.reg.AuthSecret {
 		if err := r.releaseToken(ctx, gwd, gwd.Spec.Konnect.AuthSecretRef.Name); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	r.konnect.forget(gwd.UID)
-	return 0, r.patchFinalizer(ctx, gwd, false)
+	return 0, nil, r.patchFinalizer(ctx, gwd, false)
 }
 
 // unpinDeadlineOf is when deleted gwd stops waiting for its certificates to be unpinned: the

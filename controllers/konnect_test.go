@@ -192,10 +192,10 @@ func TestKonnectRegistrationLifecycle(t *testing.T) {
 	// A pin whose answer was lost (the id never recorded) is found by listing, not pinned twice.
 	g.Eventually(func() error {
 		s := registrationSecret(t, gwd)
-		delete(s.Annotations, annCertificateID)
+		delete(s.Annotations, konnect.AnnotationCertificateID)
 		return k8s.Update(ctx, s)
 	}, timeout, interval).Should(Succeed())
-	g.Eventually(func() string { return registrationSecret(t, gwd).Annotations[annCertificateID] }, timeout, interval).Should(Equal(firstID))
+	g.Eventually(func() string { return registrationSecret(t, gwd).Annotations[konnect.AnnotationCertificateID] }, timeout, interval).Should(Equal(firstID))
 	g.Expect(pinnedIDs(t, cpID)).To(Equal([]string{firstID}))
 
 	// Rotation: 61 days on, past renewBefore (30 days before the 90-day expiry).

@@ -1,10 +1,11 @@
 // Copyright 2026 The Portico Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package controllers
+package konnect
 
 import (
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -16,24 +17,24 @@ import (
 // restart, and that a certificate is stored before it is pinned: a pinned certificate whose
 // key was lost could never be matched again, nor unpinned.
 const (
-	registrationPrefix   = "konnect.gateway.portico.dev/"
-	annServerURL         = registrationPrefix + "server-url"
-	annAuthSecret        = registrationPrefix + "auth-secret"
-	annAuthSecretKey     = registrationPrefix + "auth-secret-key"
-	annControlPlaneRef   = registrationPrefix + "control-plane-ref"
-	annControlPlaneID    = registrationPrefix + "control-plane-id"
-	annControlPlaneHost  = registrationPrefix + "control-plane-host"
-	annTelemetryHost     = registrationPrefix + "telemetry-host"
-	annCertificateID     = registrationPrefix + "certificate-id"
-	annCertificateSHA256 = registrationPrefix + "certificate-sha256"
-	annRetired           = registrationPrefix + "retired-certificates"
+	registrationPrefix      = "konnect.gateway.portico.dev/"
+	annServerURL            = registrationPrefix + "server-url"
+	annAuthSecret           = registrationPrefix + "auth-secret"
+	annAuthSecretKey        = registrationPrefix + "auth-secret-key"
+	annControlPlaneRef      = registrationPrefix + "control-plane-ref"
+	annControlPlaneID       = registrationPrefix + "control-plane-id"
+	annControlPlaneHost     = registrationPrefix + "control-plane-host"
+	annTelemetryHost        = registrationPrefix + "telemetry-host"
+	AnnotationCertificateID = registrationPrefix + "certificate-id"
+	annCertificateSHA256    = registrationPrefix + "certificate-sha256"
+	annRetired              = registrationPrefix + "retired-certificates"
 
 	nextCertKey = "next.crt"
 	nextKeyKey  = "next.key"
 )
 
-// registration is the state a registration Secret holds.
-type registration struct {
+// Registration is the state a gateway's registration Secret holds.
+type Registration struct {
 	// ServerURL and the auth Secret are what the certificates were pinned with: unpinning after
 	// spec.konnect is removed needs them.
 	ServerURL, AuthSecret, AuthSecretKey string
@@ -50,13 +51,14 @@ type registration struct {
 	Cert, Key, NextCert, NextKey []byte
 }
 
-func registrationFrom(secret *corev1.Secret) registration {
+// RegistrationFrom reads a registration Secret.
+func RegistrationFrom(secret *corev1.Secret) Registration {
 	a := secret.Annotations
-	reg := registration{
+	reg := Registration{
 		ServerURL: a[annServerURL], AuthSecret: a[annAuthSecret], AuthSecretKey: a[annAuthSecretKey],
 		ControlPlaneRef: a[annControlPlaneRef], ControlPlaneID: a[annControlPlaneID],
 		ControlPlaneHost: a[annControlPlaneHost], TelemetryHost: a[annTelemetryHost],
-		CertificateID: a[annCertificateID], CertificateSHA256: a[annCertificateSHA256],
+		CertificateID: a[AnnotationCertificateID], CertificateSHA256: a[annCertificateSHA256],
 		Cert: secret.Data[corev1.TLSCertKey], Key: secret.Data[corev1.TLSPrivateKeyKey],
 		NextCert: secret.Data[nextCertKey], NextKey: secret.Data[nextKeyKey],
 	}
@@ -66,8 +68,8 @@ func registrationFrom(secret *corev1.Secret) registration {
 	return reg
 }
 
-// writeTo stores reg in secret, replacing what it held.
-func (reg *registration) writeTo(secret *corev1.Secret) {
+// WriteTo stores reg in secret, replacing what it held.
+func (reg *Registration) WriteTo(secret *corev1.Secret) {
 	if secret.Annotations == nil {
 		secret.Annotations = map[string]string{}
 	}
@@ -75,7 +77,7 @@ func (reg *registration) writeTo(secret *corev1.Secret) {
 		annServerURL: reg.ServerURL, annAuthSecret: reg.AuthSecret, annAuthSecretKey: reg.AuthSecretKey,
 		annControlPlaneRef: reg.ControlPlaneRef, annControlPlaneID: reg.ControlPlaneID,
 		annControlPlaneHost: reg.ControlPlaneHost, annTelemetryHost: reg.TelemetryHost,
-		annCertificateID: reg.CertificateID, annCertificateSHA256: reg.CertificateSHA256,
+		AnnotationCertificateID: reg.CertificateID, annCertificateSHA256: reg.CertificateSHA256,
 		annRetired: strings.Join(reg.Retired, ","),
 	} {
 		if value == "" {
@@ -94,19 +96,29 @@ func (reg *registration) writeTo(secret *corev1.Secret) {
 	}
 }
 
-// retire moves the certificate in use to the ones to unpin.
-func (reg *registration) retire() {
+// Retire moves the certificate in use to the ones to unpin.
+func (reg *Registration) Retire() {
 	if reg.CertificateID != "" {
 		reg.Retired = append(reg.Retired, reg.ControlPlaneID+"/"+reg.CertificateID)
 	}
 	reg.CertificateID = ""
 }
 
-// pinned lists every certificate reg knows to be pinned, as "controlPlaneID/certificateID".
-func (reg *registration) pinned() []string {
+// Pinned lists every certificate reg knows to be pinned, as "controlPlaneID/certificateID".
+func (reg *Registration) Pinned() []string {
 	out := append([]string(nil), reg.Retired...)
 	if reg.CertificateID != "" {
 		out = append(out, reg.ControlPlaneID+"/"+reg.CertificateID)
 	}
 	return out
+}
+
+// Backoff is how long to wait after failures failed calls in a row: base, doubling, at most
+// ceiling.
+func Backoff(failures int, base, ceiling time.Duration) time.Duration {
+	d := base
+	for i := 1; i < failures && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
 }
