@@ -98,19 +98,50 @@ func compile(raw map[string]any, at string, refs *[]*schema) (*schema, error) {
 			s.Types = append(s.Types, fmt.Sprint(v))
 		}
 	}
-	sub := func(v any, where string) (*schema, error) {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: not a schema", where)
-		}
-		return compile(m, where, refs)
+	if err := compileObject(s, raw, at, refs); err != nil {
+		return nil, err
 	}
+	if items, ok := raw["items"]; ok {
+		var err error
+		if s.Items, err = sub(items, at+"/items", refs); err != nil {
+			return nil, err
+		}
+	}
+	if req, ok := raw["required"].([]any); ok {
+		for _, r := range req {
+			s.Required = append(s.Required, fmt.Sprint(r))
+		}
+	}
+	for key, dst := range map[string]*[]*schema{"anyOf": &s.AnyOf, "oneOf": &s.OneOf} {
+		list, _ := raw[key].([]any)
+		for i, v := range list {
+			node, err := sub(v, fmt.Sprintf("%s/%s/%d", at, key, i), refs)
+			if err != nil {
+				return nil, err
+			}
+			*dst = append(*dst, node)
+		}
+	}
+	return s, nil
+}
+
+func sub(v any, at string, refs *[]*schema) (*schema, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: not a schema", at)
+	}
+	return compile(m, at, refs)
+}
+
+// compileObject reads the keywords about an object's fields: properties, patternProperties
+// (in a fixed order) and additionalProperties.
+func compileObject(s *schema, raw map[string]any, at string, refs *[]*schema) error {
 	var err error
 	if props, ok := raw["properties"].(map[string]any); ok {
 		s.Properties = make(map[string]*schema, len(props))
 		for name, v := range props {
-			if s.Properties[name], err = sub(v, at+"/properties/"+name); err != nil {
-				return nil, err
+			if s.Properties[name], err = sub(v, at+"/properties/"+name, refs); err != nil {
+				return err
 			}
 		}
 	}
@@ -123,11 +154,11 @@ func compile(raw map[string]any, at string, refs *[]*schema) (*schema, error) {
 		for _, p := range patterns {
 			re, err := regexp.Compile(p)
 			if err != nil {
-				return nil, fmt.Errorf("%s: pattern %q: %w", at, p, err)
+				return fmt.Errorf("%s: pattern %q: %w", at, p, err)
 			}
-			node, err := sub(props[p], at+"/patternProperties/"+p)
+			node, err := sub(props[p], at+"/patternProperties/"+p, refs)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			s.PatternProperties = append(s.PatternProperties, patternSchema{pattern: re, schema: node})
 		}
@@ -136,31 +167,9 @@ func compile(raw map[string]any, at string, refs *[]*schema) (*schema, error) {
 	case bool:
 		s.NoAdditional = !a
 	case map[string]any:
-		if s.AdditionalProperties, err = compile(a, at+"/additionalProperties", refs); err != nil {
-			return nil, err
-		}
+		s.AdditionalProperties, err = compile(a, at+"/additionalProperties", refs)
 	}
-	if items, ok := raw["items"]; ok {
-		if s.Items, err = sub(items, at+"/items"); err != nil {
-			return nil, err
-		}
-	}
-	if req, ok := raw["required"].([]any); ok {
-		for _, r := range req {
-			s.Required = append(s.Required, fmt.Sprint(r))
-		}
-	}
-	for key, dst := range map[string]*[]*schema{"anyOf": &s.AnyOf, "oneOf": &s.OneOf} {
-		list, _ := raw[key].([]any)
-		for i, v := range list {
-			node, err := sub(v, fmt.Sprintf("%s/%s/%d", at, key, i))
-			if err != nil {
-				return nil, err
-			}
-			*dst = append(*dst, node)
-		}
-	}
-	return s, nil
+	return err
 }
 
 // validate appends to p what value breaks of s, at path.

@@ -71,41 +71,19 @@ func (r *Report) Mesh(namespace string) MeshView {
 		upstreams[str(u.fields, "name")] = u
 	}
 	hosts := map[string]bool{}
-	inMesh := map[string]bool{} // service names whose calls reach a cluster Service
+	inMesh := map[string]bool{} // service names and paths whose calls reach a cluster Service
 	for _, s := range e.services {
-		host, err := ServiceAddress(s.fields)
-		if err != nil || host == "" {
-			continue
-		}
-		label := s.path
-		if name := str(s.fields, "name"); name != "" {
-			label = fmt.Sprintf("%s (service %s)", s.path, name)
-		}
-		type dest struct{ host, at string }
-		dests := []dest{{host, label}}
-		if u, ok := upstreams[host]; ok {
-			dests = nil
-			targets, _ := u.fields["targets"].([]any)
-			for i, t := range targets {
-				if m, ok := t.(map[string]any); ok {
-					if h, _, err := SplitTarget(str(m, "target")); err == nil {
-						dests = append(dests, dest{h, fmt.Sprintf("%s.targets[%d] (upstream %s, used by %s)", u.path, i, host, label)})
-					}
-				}
-			}
-		}
-		for _, d := range dests {
+		for _, d := range destinations(s, upstreams) {
 			switch kind, fqdn := classify(d.host, namespace); kind {
 			case hostIP:
 				view.Bypasses = append(view.Bypasses, Problem{d.at, fmt.Sprintf("%s is an IP address: the sidecar matches no DestinationRule to it and sends the call without mTLS; name the Service instead", d.host)})
 			case hostPod:
 				view.Bypasses = append(view.Bypasses, Problem{d.at, fmt.Sprintf("%s is a pod's DNS name: the sidecar matches no DestinationRule to it and sends the call without mTLS; name the Service instead", d.host)})
 			case hostService:
-				hosts[fqdn] = true
+				hosts[fqdn], inMesh[s.path] = true, true
 				if name := str(s.fields, "name"); name != "" {
 					inMesh[name] = true
 				}
-				inMesh[s.path] = true
 			}
 		}
 	}
@@ -126,6 +104,36 @@ func (r *Report) Mesh(namespace string) MeshView {
 	}
 	sort.Strings(view.Hosts)
 	return view
+}
+
+// destination is a host a service's calls go to, and where the configuration says so.
+type destination struct{ host, at string }
+
+// destinations are where a service sends its calls: its host, or the targets of the upstream
+// its host names.
+func destinations(s entity, upstreams map[string]entity) []destination {
+	host, err := ServiceAddress(s.fields)
+	if err != nil || host == "" {
+		return nil
+	}
+	label := s.path
+	if name := str(s.fields, "name"); name != "" {
+		label = fmt.Sprintf("%s (service %s)", s.path, name)
+	}
+	u, ok := upstreams[host]
+	if !ok {
+		return []destination{{host, label}}
+	}
+	var out []destination
+	targets, _ := u.fields["targets"].([]any)
+	for i, t := range targets {
+		if m, ok := t.(map[string]any); ok {
+			if h, _, err := SplitTarget(str(m, "target")); err == nil {
+				out = append(out, destination{h, fmt.Sprintf("%s.targets[%d] (upstream %s, used by %s)", u.path, i, host, label)})
+			}
+		}
+	}
+	return out
 }
 
 type hostKind int
