@@ -410,20 +410,21 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 		return pair.CertPEM, pair.KeyPEM, nil
 	}
 	var err error
-	switch notAfter, parseErr := konnect.NotAfter(reg.Cert); {
-	case parseErr != nil || konnect.Fingerprint(reg.Cert) != reg.CertificateSHA256:
-		// None yet, or the registration held the user's certificate until now.
+	switch step, renewAt := konnect.PlanCertificate(*reg, renewBefore, now); step {
+	case konnect.IssueCertificate:
 		reg.Retire()
 		if reg.Cert, reg.Key, err = issue(); err != nil {
 			return nil, err
 		}
 		reg.CertificateSHA256 = konnect.Fingerprint(reg.Cert)
-	case !now.Before(konnect.RotateAt(notAfter, renewBefore)) && len(reg.NextCert) == 0:
+	case konnect.IssueSuccessor:
 		if reg.NextCert, reg.NextKey, err = issue(); err != nil {
 			return nil, err
 		}
 	default:
-		run.requeueAfter(konnect.RotateAt(notAfter, renewBefore).Sub(now))
+		if !renewAt.IsZero() {
+			run.requeueAfter(renewAt.Sub(now))
+		}
 	}
 	return reg.Cert, nil
 }
