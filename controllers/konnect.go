@@ -105,12 +105,13 @@ type konnectTracker struct {
 }
 
 type konnectMemory struct {
-	nodes                   map[string]time.Time
-	polledAt, attemptAt     time.Time
-	nextPoll                time.Time
+	nodes    map[string]time.Time
+	polledAt time.Time
+	// polls is when the nodes are next asked for (konnect.PollSchedule).
+	polls                   konnect.PollSchedule
 	pollReason, pollMessage string
-	// failures counts consecutive failed registration attempts, pollFailures failed polls.
-	failures, pollFailures int
+	// failures counts consecutive failed registration attempts.
+	failures int
 	// held is Konnect's last failure, which stands until retryAt unless heldInputs (the
 	// spec's generation and the token Secret's version) change: reconciles that other events
 	// cause in between must not call Konnect again.
@@ -629,8 +630,8 @@ func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *ga
 	}
 	reg := &run.reg
 	d := obs.Deployment
-	if len(reg.Retired) > 0 && d != nil && d.Spec.Template.Annotations[render.AnnotationKonnectCertificate] == reg.CertificateID &&
-		status.RolloutComplete(d, gwd.Spec.DesiredReplicas()) {
+	if d != nil && konnect.UnpinRetired(*reg, d.Spec.Template.Annotations[render.AnnotationKonnectCertificate],
+		status.RolloutComplete(d, gwd.Spec.DesiredReplicas())) {
 		remaining, err := r.unpin(ctx, run.client, reg.Retired)
 		reg.Retired = remaining
 		if err != nil {
@@ -668,30 +669,28 @@ func (r *GatewayDeploymentReconciler) unpin(ctx context.Context, c *konnect.Clie
 // failure, the backoff) has passed, and sooner while new pods are expected to appear.
 func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, run *konnectRun, pods []corev1.Pod) {
 	mem, now := run.mem, r.Clock.Now()
-	interval := run.spec.PollIntervalOrDefault()
-	awaiting := status.AwaitingCheckIn(mem.nodes, pods, now)
-	due := !now.Before(mem.nextPoll) || (awaiting && now.Sub(mem.attemptAt) >= run.timings.CatchUpGap)
-	if due {
-		mem.attemptAt = now
+	timings := konnect.PollTimings{Interval: run.spec.PollIntervalOrDefault(), Busy: busyRetry, CatchUpGap: run.timings.CatchUpGap,
+		RetryBase: run.timings.RetryBase, RetryMax: run.timings.RetryMax}
+	if mem.polls.Due(now, status.AwaitingCheckIn(mem.nodes, pods, now), timings) {
 		nodes, answeredAt, err := run.client.Nodes(ctx, run.reg.ControlPlaneID)
 		var p *konnectProblem
 		if err != nil {
 			p = problemFrom(err, "control plane "+run.reg.ControlPlaneID+" (listing its data planes)")
 		}
 		switch {
-		case p != nil && p.busy:
-			mem.nextPoll = now.Add(busyRetry) // the last poll stands meanwhile
+		case p != nil && p.busy: // the last poll stands meanwhile
+			mem.polls = mem.polls.After(konnect.PollBusy, now, 0, timings)
 		case p != nil:
-			mem.pollFailures++
+			mem.polls = mem.polls.After(konnect.PollFailed, now, p.retryAfter, timings)
 			mem.pollReason, mem.pollMessage = p.reason, p.message
-			mem.nextPoll = now.Add(max(konnect.Backoff(mem.pollFailures, run.timings.RetryBase, run.timings.RetryMax), p.retryAfter))
 		default:
-			mem.pollFailures, mem.pollReason, mem.pollMessage = 0, "", ""
+			mem.polls = mem.polls.After(konnect.PollSucceeded, now, 0, timings)
+			mem.pollReason, mem.pollMessage = "", ""
 			mem.nodes = gatewayNodes(pods, nodes, answeredAt, now)
-			mem.polledAt, mem.nextPoll = now, now.Add(interval)
+			mem.polledAt = now
 		}
 	}
-	run.requeueAfter(mem.nextPoll.Sub(now))
+	run.requeueAfter(mem.polls.Next.Sub(now))
 	if status.AwaitingCheckIn(mem.nodes, pods, now) {
 		run.requeueAfter(run.timings.CatchUpGap)
 	}

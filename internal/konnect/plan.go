@@ -33,3 +33,62 @@ func PlanCertificate(reg Registration, renewBefore time.Duration, now time.Time)
 	}
 	return KeepCertificate, RotateAt(notAfter, renewBefore)
 }
+
+// PollSchedule is when a control plane's list of data planes is next asked for, for one
+// gateway.
+type PollSchedule struct {
+	// Next is when the interval or, after a failure, the backoff has passed.
+	Next time.Time
+	// LastAttempt is when it was last asked; Failures counts failed polls in a row.
+	LastAttempt time.Time
+	Failures    int
+}
+
+// PollOutcome is how a poll went.
+type PollOutcome int
+
+const (
+	PollSucceeded PollOutcome = iota
+	PollFailed
+	// PollBusy: no slot was free for the call; the last answer stands.
+	PollBusy
+)
+
+// PollTimings are the waits of a poll schedule.
+type PollTimings struct {
+	// Interval is the spec's poll interval; Busy how soon a call that found no slot tries
+	// again; CatchUpGap spaces the extra polls while new pods are expected to check in.
+	Interval, Busy, CatchUpGap time.Duration
+	// RetryBase and RetryMax bound the backoff after failures.
+	RetryBase, RetryMax time.Duration
+}
+
+// Due tells whether to poll at now: the schedule's time has come, or new pods are expected to
+// check in (awaiting) and the last attempt is CatchUpGap old.
+func (p PollSchedule) Due(now time.Time, awaiting bool, t PollTimings) bool {
+	return !now.Before(p.Next) || (awaiting && now.Sub(p.LastAttempt) >= t.CatchUpGap)
+}
+
+// After is the schedule after a poll at now that went as outcome; retryAfter is what Konnect
+// asked to wait, if it did.
+func (p PollSchedule) After(outcome PollOutcome, now time.Time, retryAfter time.Duration, t PollTimings) PollSchedule {
+	p.LastAttempt = now
+	switch outcome {
+	case PollBusy:
+		p.Next = now.Add(t.Busy)
+	case PollFailed:
+		p.Failures++
+		p.Next = now.Add(max(Backoff(p.Failures, t.RetryBase, t.RetryMax), retryAfter))
+	default:
+		p.Failures = 0
+		p.Next = now.Add(t.Interval)
+	}
+	return p
+}
+
+// UnpinRetired tells whether reg's retired certificates may be unpinned: every pod runs the
+// certificate in use (the pod template names it, and the rollout onto it completed), so none
+// still connects with a retired one.
+func UnpinRetired(reg Registration, templateCertificateID string, rolledOut bool) bool {
+	return len(reg.Retired) > 0 && reg.CertificateID != "" && templateCertificateID == reg.CertificateID && rolledOut
+}

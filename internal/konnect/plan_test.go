@@ -47,3 +47,64 @@ func TestPlanCertificate(t *testing.T) {
 		})
 	}
 }
+
+func TestPollSchedule(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	timings := PollTimings{Interval: time.Minute, Busy: time.Second, CatchUpGap: 5 * time.Second, RetryBase: 5 * time.Second, RetryMax: 5 * time.Minute}
+	var p PollSchedule
+	if !p.Due(t0, false, timings) {
+		t.Fatal("a schedule never polled is not due")
+	}
+	p = p.After(PollSucceeded, t0, 0, timings)
+	for _, c := range []struct {
+		name     string
+		at       time.Duration
+		awaiting bool
+		want     bool
+	}{
+		{"within the interval", 30 * time.Second, false, false},
+		{"at the interval", time.Minute, false, true},
+		{"new pods expected, the last attempt 5 s old", 5 * time.Second, true, true},
+		{"new pods expected, the last attempt 4 s old", 4 * time.Second, true, false},
+	} {
+		if got := p.Due(t0.Add(c.at), c.awaiting, timings); got != c.want {
+			t.Errorf("%s: Due = %v, want %v", c.name, got, c.want)
+		}
+	}
+	// Failures back off from RetryBase, at least as long as Konnect asked; success resets.
+	p = p.After(PollFailed, t0, 0, timings)
+	p = p.After(PollFailed, t0, 0, timings)
+	if p.Failures != 2 || !p.Next.Equal(t0.Add(10*time.Second)) {
+		t.Fatalf("after two failures: %+v", p)
+	}
+	if q := p.After(PollFailed, t0, time.Hour, timings); !q.Next.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("Retry-After not honoured: %+v", q)
+	}
+	if q := p.After(PollBusy, t0, 0, timings); q.Failures != 2 || !q.Next.Equal(t0.Add(time.Second)) {
+		t.Fatalf("a busy poll is not a failure, and retries in a second: %+v", q)
+	}
+	if q := p.After(PollSucceeded, t0, 0, timings); q.Failures != 0 || !q.Next.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("success: %+v", q)
+	}
+}
+
+func TestUnpinRetired(t *testing.T) {
+	reg := Registration{CertificateID: "new", Retired: []string{"cp/old"}}
+	for _, c := range []struct {
+		name     string
+		reg      Registration
+		template string
+		done     bool
+		want     bool
+	}{
+		{"rolled out onto the new one", reg, "new", true, true},
+		{"still rolling", reg, "new", false, false},
+		{"the template still names the old one", reg, "old", true, false},
+		{"nothing retired", Registration{CertificateID: "new"}, "new", true, false},
+		{"the new one not pinned yet", Registration{Retired: []string{"cp/old"}}, "", true, false},
+	} {
+		if got := UnpinRetired(c.reg, c.template, c.done); got != c.want {
+			t.Errorf("%s: UnpinRetired = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
