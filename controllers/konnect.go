@@ -257,6 +257,14 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 	default:
 		run.mem.failures, run.mem.held = 0, nil
 	}
+	r.describeRegistration(ctx, gwd, run)
+	return run, nil
+}
+
+// describeRegistration fills what the render and the status take from the registration: the
+// data plane's settings once a certificate is pinned, and the certificate's expiry, judged
+// from the certificate itself so that status tells of it while Konnect's API is down.
+func (r *GatewayDeploymentReconciler) describeRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) {
 	if reg := run.reg; reg.CertificateID != "" && reg.ControlPlaneHost != "" {
 		secretName := registrationSecretName(gwd)
 		if user := run.spec.Certificate.SecretName; user != "" {
@@ -287,7 +295,6 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 			}
 		}
 	}
-	return run, nil
 }
 
 // readRegistration fills run with gwd's registration Secret, when there is one that is gwd's.
@@ -328,25 +335,8 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 	run.client = konnect.NewClient(spec.ServerURL, token, r.KonnectHTTP, r.konnect.gate)
 	reg.AuthSecret, reg.AuthSecretKey = spec.AuthSecretRef.Name, spec.AuthSecretRef.Key
 
-	ref := "id:" + spec.ControlPlaneID
-	if spec.ControlPlaneName != "" {
-		ref = "name:" + spec.ControlPlaneName
-	}
-	if reg.ControlPlaneRef != ref || reg.ServerURL != spec.ServerURL || reg.ControlPlaneHost == "" {
-		var cp *konnect.ControlPlane
-		if spec.ControlPlaneName != "" {
-			cp, err = run.client.ControlPlaneByName(ctx, spec.ControlPlaneName)
-		} else {
-			cp, err = run.client.ControlPlane(ctx, spec.ControlPlaneID)
-		}
-		if err != nil {
-			return problemFrom(err, "control plane "+strings.TrimPrefix(strings.TrimPrefix(ref, "id:"), "name:"))
-		}
-		if reg.ControlPlaneID != cp.ID {
-			reg.Retire()
-		}
-		reg.ServerURL, reg.ControlPlaneRef, reg.ControlPlaneID = spec.ServerURL, ref, cp.ID
-		reg.ControlPlaneHost, reg.TelemetryHost = hostOf(cp.Endpoint), hostOf(cp.TelemetryEndpoint)
+	if err := r.resolveControlPlane(ctx, run); err != nil {
+		return err
 	}
 
 	certPEM, err := r.prepareCertificate(ctx, gwd, run)
@@ -356,6 +346,44 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 	if err := r.writeRegistration(ctx, gwd, run); err != nil {
 		return err
 	}
+	return r.pin(ctx, gwd, run, certPEM)
+}
+
+// resolveControlPlane reads the control plane the spec names, when the reference or the
+// server changed or its endpoint is not known yet. Moving to another control plane retires
+// the certificate pinned to the old one.
+func (r *GatewayDeploymentReconciler) resolveControlPlane(ctx context.Context, run *konnectRun) error {
+	spec, reg := run.spec, &run.reg
+	ref := "id:" + spec.ControlPlaneID
+	if spec.ControlPlaneName != "" {
+		ref = "name:" + spec.ControlPlaneName
+	}
+	if reg.ControlPlaneRef == ref && reg.ServerURL == spec.ServerURL && reg.ControlPlaneHost != "" {
+		return nil
+	}
+	var cp *konnect.ControlPlane
+	var err error
+	if spec.ControlPlaneName != "" {
+		cp, err = run.client.ControlPlaneByName(ctx, spec.ControlPlaneName)
+	} else {
+		cp, err = run.client.ControlPlane(ctx, spec.ControlPlaneID)
+	}
+	if err != nil {
+		return problemFrom(err, "control plane "+strings.TrimPrefix(strings.TrimPrefix(ref, "id:"), "name:"))
+	}
+	if reg.ControlPlaneID != cp.ID {
+		reg.Retire()
+	}
+	reg.ServerURL, reg.ControlPlaneRef, reg.ControlPlaneID = spec.ServerURL, ref, cp.ID
+	reg.ControlPlaneHost, reg.TelemetryHost = hostOf(cp.Endpoint), hostOf(cp.TelemetryEndpoint)
+	return nil
+}
+
+// pin pins the certificate to use, unless it is pinned, and during a rotation its
+// successor, which then takes its place: the pods roll onto it and the old one is unpinned
+// after (finishKonnect). The registration is stored after each pin.
+func (r *GatewayDeploymentReconciler) pin(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, certPEM []byte) error {
+	reg := &run.reg
 	if reg.CertificateID == "" {
 		id, err := run.client.PinOnce(ctx, reg.ControlPlaneID, string(certPEM))
 		if err != nil {
@@ -369,8 +397,6 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 		}
 	}
 	if len(reg.NextCert) > 0 {
-		// Rotation: the successor is pinned next to the certificate in use, then takes its
-		// place; the pods roll onto it and the old one is unpinned after (finishKonnect).
 		id, err := run.client.PinOnce(ctx, reg.ControlPlaneID, string(reg.NextCert))
 		if err != nil {
 			return problemFrom(err, "control plane "+reg.ControlPlaneID+" (pinning the new certificate)")
