@@ -237,14 +237,7 @@ func secretAsRead(obj any) (any, error) {
 		s.ManagedFields = nil
 		return s, nil
 	}
-	out := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: s.Name, Namespace: s.Namespace, UID: s.UID, ResourceVersion: s.ResourceVersion,
-			Labels: s.Labels, OwnerReferences: s.OwnerReferences, Finalizers: s.Finalizers,
-			DeletionTimestamp: s.DeletionTimestamp, CreationTimestamp: s.CreationTimestamp,
-		},
-		Type: s.Type,
-	}
+	out := &corev1.Secret{ObjectMeta: metadataAsRead(s), Type: s.Type}
 	data, size := map[string][]byte{}, 0
 	for k, v := range s.Data {
 		if s.Labels[gatewayv1alpha1.LabelKonnect] == "certificate" && k != corev1.TLSCertKey && k != corev1.TLSPrivateKeyKey {
@@ -259,6 +252,17 @@ func secretAsRead(obj any) (any, error) {
 	}
 	out.Data = data
 	return out, nil
+}
+
+// metadataAsRead is the metadata the cache keeps of a user's object Portico reads: what names
+// and owns it, its labels and finalizers, and not its annotations (kubectl's last-applied copy
+// may hold a Secret's data in clear) nor its managed fields.
+func metadataAsRead(o metav1.Object) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name: o.GetName(), Namespace: o.GetNamespace(), UID: o.GetUID(), ResourceVersion: o.GetResourceVersion(),
+		Labels: o.GetLabels(), OwnerReferences: o.GetOwnerReferences(), Finalizers: o.GetFinalizers(),
+		DeletionTimestamp: o.GetDeletionTimestamp(), CreationTimestamp: o.GetCreationTimestamp(),
+	}
 }
 
 // nameOnly keeps a CRD's name and age: a CRD's metadata can carry its whole schema in an

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,7 +120,7 @@ func (r *GatewayDeploymentReconciler) checkConfig(gwd *gatewayv1alpha1.GatewayDe
 		v.warnings = report.WarningSummary(3)
 		if meshed {
 			mesh := report.Mesh(gwd.Namespace)
-			v.upstreamHosts, v.meshChecked, v.bypasses = mesh.Hosts, true, summarizeProblems(mesh.Bypasses, 3)
+			v.upstreamHosts, v.meshChecked, v.bypasses = mesh.Hosts, true, mesh.BypassSummary(3)
 		}
 	}
 	r.configVerdicts.Store(key, v)
@@ -133,30 +134,18 @@ func describeSource(src *gatewayv1alpha1.ConfigSource) string {
 	return fmt.Sprintf("key %s of ConfigMap %s", src.ConfigMapKeyRef.Key, src.ConfigMapKeyRef.Name)
 }
 
-func summarizeProblems(list []kongconfig.Problem, first int) string {
-	parts := make([]string, 0, first)
-	for _, p := range list[:min(first, len(list))] {
-		parts = append(parts, p.String())
-	}
-	out := strings.Join(parts, "; ")
-	if rest := len(list) - first; rest > 0 {
-		out += fmt.Sprintf("; and %d more", rest)
-	}
-	return out
-}
-
 // readConfigSource returns the configuration's bytes, or the reason and message it cannot be
 // had. It reads the labelled sources from the cache, and only when that finds none asks the
 // API server, once, whether an unlabelled one exists, to say how to label it.
 func (r *GatewayDeploymentReconciler) readConfigSource(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (data func() []byte, version, reason, why string, err error) {
 	src := gwd.Spec.Config
-	kind, ref, reader := "configmap", src.ConfigMapKeyRef, client.Reader(r.Client)
-	var obj client.Object = &corev1.ConfigMap{}
+	ref := src.ConfigMapKeyRef
 	if src.SecretKeyRef != nil {
-		kind, ref, reader, obj = "secret", src.SecretKeyRef, r.configSecrets, &corev1.Secret{}
+		ref = src.SecretKeyRef
 	}
+	reader, obj, kind := r.configObject(src.SecretKeyRef != nil)
 	key := types.NamespacedName{Namespace: gwd.Namespace, Name: ref.Name}
-	label := fmt.Sprintf("kubectl label %s %s -n %s %s=%s --overwrite", kind, ref.Name, gwd.Namespace, gatewayv1alpha1.LabelConfig, gatewayv1alpha1.ConfigSourceValue)
+	label := fmt.Sprintf("kubectl label %s %s -n %s %s=%s --overwrite", strings.ToLower(kind), ref.Name, gwd.Namespace, gatewayv1alpha1.LabelConfig, gatewayv1alpha1.ConfigSourceValue)
 	described := describeSource(src)
 	err = reader.Get(ctx, key, obj)
 	switch {
@@ -166,18 +155,18 @@ func (r *GatewayDeploymentReconciler) readConfigSource(ctx context.Context, gwd 
 			return nil, "", "", "", fmt.Errorf("reading %s %s: %w", kind, ref.Name, err)
 		}
 		if existing == nil {
-			return nil, "", gatewayv1alpha1.ReasonConfigNotFound, fmt.Sprintf("%s %s does not exist in namespace %s.", kindName(kind), ref.Name, gwd.Namespace), nil
+			return nil, "", gatewayv1alpha1.ReasonConfigNotFound, fmt.Sprintf("%s %s does not exist in namespace %s.", kind, ref.Name, gwd.Namespace), nil
 		}
-		return nil, "", gatewayv1alpha1.ReasonConfigNotLabelled, fmt.Sprintf("%s %s is not labelled for Portico, which reads only ConfigMaps and Secrets so marked: run %s", kindName(kind), ref.Name, label), nil
+		return nil, "", gatewayv1alpha1.ReasonConfigNotLabelled, fmt.Sprintf("%s %s is not labelled for Portico, which reads only ConfigMaps and Secrets so marked: run %s", kind, ref.Name, label), nil
 	case err != nil:
 		return nil, "", "", "", fmt.Errorf("reading %s %s: %w", kind, ref.Name, err)
 	}
 	if obj.GetLabels()[gatewayv1alpha1.LabelConfig] != gatewayv1alpha1.ConfigSourceValue {
-		return nil, "", gatewayv1alpha1.ReasonConfigNotLabelled, fmt.Sprintf("%s %s is labelled %s=%s, not %s: run %s", kindName(kind), ref.Name,
+		return nil, "", gatewayv1alpha1.ReasonConfigNotLabelled, fmt.Sprintf("%s %s is labelled %s=%s, not %s: run %s", kind, ref.Name,
 			gatewayv1alpha1.LabelConfig, obj.GetLabels()[gatewayv1alpha1.LabelConfig], gatewayv1alpha1.ConfigSourceValue, label), nil
 	}
 	if size, dropped := obj.GetAnnotations()[annotationDataDropped]; dropped {
-		return nil, "", gatewayv1alpha1.ReasonConfigTooLarge, fmt.Sprintf("%s %s holds %s bytes, more than the %d Portico takes.", kindName(kind), ref.Name, size, kongconfig.MaxBytes), nil
+		return nil, "", gatewayv1alpha1.ReasonConfigTooLarge, fmt.Sprintf("%s %s holds %s bytes, more than the %d Portico takes.", kind, ref.Name, size, kongconfig.MaxBytes), nil
 	}
 	// The bytes are taken only when needed (a new version to check, a copy to make): a
 	// source may hold a MiB, and the cache hands out its own object (no deep copy).
@@ -190,11 +179,11 @@ func (r *GatewayDeploymentReconciler) readConfigSource(ctx context.Context, gwd 
 		} else if b, ok := o.BinaryData[ref.Key]; ok {
 			found, data = true, func() []byte { return b }
 		}
-		keys = append(sortedKeys(o.Data), sortedKeys(o.BinaryData)...)
+		keys = append(slices.Sorted(maps.Keys(o.Data)), slices.Sorted(maps.Keys(o.BinaryData))...)
 	case *corev1.Secret:
 		b, ok := o.Data[ref.Key]
 		found, data = ok, func() []byte { return b }
-		keys = sortedKeys(o.Data)
+		keys = slices.Sorted(maps.Keys(o.Data))
 	}
 	if !found {
 		return nil, "", gatewayv1alpha1.ReasonConfigNotFound, fmt.Sprintf("%s has no such key (it has: %s).", described, strings.Join(keys, ", ")), nil
@@ -202,20 +191,13 @@ func (r *GatewayDeploymentReconciler) readConfigSource(ctx context.Context, gwd 
 	return data, fmt.Sprintf("%s/%s/%s", obj.GetUID(), obj.GetResourceVersion(), ref.Key), "", "", nil
 }
 
-func kindName(kind string) string {
-	if kind == "secret" {
-		return "Secret"
+// configObject is where configurations of a kind are read (the cache of ConfigMaps, or the
+// one of configuration Secrets), an empty object to read into, and the kind's name.
+func (r *GatewayDeploymentReconciler) configObject(secret bool) (client.Reader, client.Object, string) {
+	if secret {
+		return r.configSecrets, &corev1.Secret{}, "Secret"
 	}
-	return "ConfigMap"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return r.Client, &corev1.ConfigMap{}, "ConfigMap"
 }
 
 // contentHash names a configuration's copy: 40 bits of its SHA-256, so that two versions of
@@ -240,12 +222,7 @@ func (r *GatewayDeploymentReconciler) tellConfigProblem(gwd *gatewayv1alpha1.Gat
 // The copy, not the user's object, is what the pods mount: a later edit of the source cannot
 // reach a pod unchecked, and a pod that restarts mid-rollout still finds its version.
 func (r *GatewayDeploymentReconciler) ensureConfigCopy(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, c *render.Config, data func() []byte) error {
-	reader := client.Reader(r.Client)
-	var obj client.Object = &corev1.ConfigMap{}
-	kind := "ConfigMap"
-	if c.Secret {
-		reader, obj, kind = r.configSecrets, &corev1.Secret{}, "Secret"
-	}
+	reader, obj, kind := r.configObject(c.Secret)
 	key := types.NamespacedName{Namespace: gwd.Namespace, Name: c.Name}
 	child := kind + "/" + c.Name
 	switch err := reader.Get(ctx, key, obj); {
@@ -331,11 +308,7 @@ func configAsRead(obj any) (any, error) {
 	if !ok {
 		return obj, nil
 	}
-	meta := metav1.ObjectMeta{
-		Name: o.GetName(), Namespace: o.GetNamespace(), UID: o.GetUID(), ResourceVersion: o.GetResourceVersion(),
-		Labels: o.GetLabels(), OwnerReferences: o.GetOwnerReferences(), DeletionTimestamp: o.GetDeletionTimestamp(),
-		CreationTimestamp: o.GetCreationTimestamp(),
-	}
+	meta := metadataAsRead(o)
 	isCopy := o.GetLabels()[gatewayv1alpha1.LabelConfig] == gatewayv1alpha1.ConfigCopyValue
 	switch t := obj.(type) {
 	case *corev1.ConfigMap:

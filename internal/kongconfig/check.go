@@ -9,6 +9,7 @@ package kongconfig
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -278,21 +279,14 @@ func checkEntities(e entities, p *problems) {
 			}
 		}
 		scope := strings.Join([]string{str(pl.fields, "name"), str(pl.fields, "instance_name"),
-			or(str(pl.fields, "service"), pl.parentService), or(str(pl.fields, "route"), pl.parentRoute),
-			or(str(pl.fields, "consumer"), pl.parentConsumer)}, "\x00")
+			cmp.Or(str(pl.fields, "service"), pl.parentService), cmp.Or(str(pl.fields, "route"), pl.parentRoute),
+			cmp.Or(str(pl.fields, "consumer"), pl.parentConsumer)}, "\x00")
 		if first, dup := pluginScopes[scope]; dup {
 			p.add(pl.path, "plugin %q is configured twice for the same service, route and consumer (first at %s)", str(pl.fields, "name"), first)
 		} else {
 			pluginScopes[scope] = pl.path
 		}
 	}
-}
-
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // unique reports entities of a kind that share a name, and returns the names.
@@ -365,7 +359,7 @@ func checkRoute(r entity, services map[string]bool, p *problems) {
 		p.add(r.path, "matches no request: set one of %s", strings.Join(routeMatchers[:5], ", "))
 	}
 	if svc, ok := r.fields["service"].(map[string]any); ok && r.parentService == "" {
-		name := or(str(svc, "name"), str(svc, "id"))
+		name := cmp.Or(str(svc, "name"), str(svc, "id"))
 		if name != "" && !services[name] {
 			p.add(join(r.path, "service"), "names service %q, which the configuration does not define", name)
 		}

@@ -7,9 +7,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -146,12 +146,7 @@ func compileObject(s *schema, raw map[string]any, at string, refs *[]*schema) er
 		}
 	}
 	if props, ok := raw["patternProperties"].(map[string]any); ok {
-		patterns := make([]string, 0, len(props))
-		for p := range props {
-			patterns = append(patterns, p)
-		}
-		sort.Strings(patterns)
-		for _, p := range patterns {
+		for _, p := range slices.Sorted(maps.Keys(props)) {
 			re, err := regexp.Compile(p)
 			if err != nil {
 				return fmt.Errorf("%s: pattern %q: %w", at, p, err)
@@ -216,12 +211,7 @@ func (s *schema) validateObject(v map[string]any, path string, p *problems) {
 			p.add(path, "field %q is required", name)
 		}
 	}
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
 		at := join(path, k)
 		if prop, ok := s.Properties[k]; ok {
 			prop.validate(v[k], at, p)

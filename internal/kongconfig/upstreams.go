@@ -5,9 +5,10 @@ package kongconfig
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -39,7 +40,7 @@ func SplitTarget(target string) (string, int, error) {
 	host, port, err := net.SplitHostPort(target)
 	if err != nil {
 		// No port: a bare host or IP (an IPv6 one in brackets or not).
-		return strings.Trim(target, "[]"), 0, nil //nolint:nilerr // a target without a port is valid
+		return strings.Trim(target, "[]"), 0, nil
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 1 || n > 65535 {
@@ -57,6 +58,9 @@ type MeshView struct {
 	// without mTLS. Each names the service or route and why.
 	Bypasses []Problem
 }
+
+// BypassSummary is the first few bypasses, then how many more; "" when there are none.
+func (v MeshView) BypassSummary(first int) string { return summarize(v.Bypasses, 0, first) }
 
 // Mesh reads where the configuration's services send their calls, for a gateway in
 // namespace (short Service names resolve there).
@@ -99,10 +103,9 @@ func (r *Report) Mesh(namespace string) MeshView {
 			view.Bypasses = append(view.Bypasses, Problem{join(rt.path, "preserve_host"), fmt.Sprintf("sends the client's Host header to service %s in the mesh: the sidecar routes by that header, matches no Service and sends the call through its passthrough cluster, without mTLS", service)})
 		}
 	}
-	for h := range hosts {
-		view.Hosts = append(view.Hosts, h)
+	if len(hosts) > 0 {
+		view.Hosts = slices.Sorted(maps.Keys(hosts))
 	}
-	sort.Strings(view.Hosts)
 	return view
 }
 
@@ -196,12 +199,7 @@ func lintCredentials(e entities, p *problems) {
 func walkCredentials(v any, path string, p *problems) {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			if credentialFields[k] {
 				literal(t[k], join(path, k), p)
 			} else {

@@ -23,15 +23,16 @@ const (
 // for renewal (zero unless KeepCertificate). It reads only reg and the clock it is given.
 func PlanCertificate(reg Registration, renewBefore time.Duration, now time.Time) (CertificateStep, time.Time) {
 	notAfter, err := NotAfter(reg.Cert)
-	switch {
-	case err != nil || Fingerprint(reg.Cert) != reg.CertificateSHA256:
+	if err != nil || Fingerprint(reg.Cert) != reg.CertificateSHA256 {
 		return IssueCertificate, time.Time{}
-	case !now.Before(RotateAt(notAfter, renewBefore)) && len(reg.NextCert) == 0:
-		return IssueSuccessor, time.Time{}
-	case !now.Before(RotateAt(notAfter, renewBefore)):
-		return KeepCertificate, time.Time{} // the successor is on its way to the pods
 	}
-	return KeepCertificate, RotateAt(notAfter, renewBefore)
+	switch renewAt := RotateAt(notAfter, renewBefore); {
+	case now.Before(renewAt):
+		return KeepCertificate, renewAt
+	case len(reg.NextCert) == 0:
+		return IssueSuccessor, time.Time{}
+	}
+	return KeepCertificate, time.Time{} // the successor is on its way to the pods
 }
 
 // PollSchedule is when a control plane's list of data planes is next asked for, for one
