@@ -87,7 +87,7 @@ type GatewayDeploymentReconciler struct {
 	cache      cache.Cache
 	scheme     *runtime.Scheme
 	mapper     meta.RESTMapper
-	konnect    *konnectTracker
+	konnect    *registrar
 	// statusWrites holds when each gateway's status was last written (see statusFold).
 	statusWrites sync.Map
 	// conflictsTold holds each gateway's child conflicts last told in events.
@@ -378,7 +378,9 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		Specs: r.DeploymentSpecs, FieldManager: FieldManager}
 	r.large = newLargeSlots(largeAtOnce)
 	timings := r.KonnectTimings.orDefaults()
-	r.konnect = &konnectTracker{gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4)), timings: timings, byID: map[types.UID]*konnectMemory{}}
+	r.konnect = &registrar{Client: r.Client, applier: r.applier, scheme: r.scheme, recorder: r.Recorder, clock: r.Clock,
+		http: r.KonnectHTTP, apiHosts: r.KonnectAPIHosts, timings: timings, byID: map[types.UID]*konnectMemory{},
+		gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4))}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {
 		return err
 	}

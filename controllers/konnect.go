@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -21,7 +22,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -95,13 +99,23 @@ func problemFrom(err error, what string) *konnectProblem {
 	}
 }
 
-// konnectTracker is what Portico remembers between reconciles that it need not store: the
-// last poll of each gateway's nodes and the retry backoff. Losing it costs one poll.
-type konnectTracker struct {
-	gate    *konnect.Gate
-	timings KonnectTimings
-	mu      sync.Mutex
-	byID    map[types.UID]*konnectMemory
+// registrar does the Konnect side of the gateways' reconciles: it reads and writes the
+// registration Secrets and calls Konnect's API; internal/konnect decides what to call and
+// when. It remembers between reconciles what it need not store: the last poll of each
+// gateway's nodes and the retry backoff. Losing that costs one poll.
+type registrar struct {
+	client.Client
+	applier  *apply.Applier
+	scheme   *runtime.Scheme
+	recorder events.EventRecorder
+	clock    clock.PassiveClock
+	// http is the HTTP client for Konnect's API; apiHosts the hosts tokens may be sent to.
+	http     *http.Client
+	apiHosts konnect.APIHosts
+	gate     *konnect.Gate
+	timings  KonnectTimings
+	mu       sync.Mutex
+	byID     map[types.UID]*konnectMemory
 }
 
 type konnectMemory struct {
@@ -120,7 +134,7 @@ type konnectMemory struct {
 	retryAt    time.Time
 }
 
-func (t *konnectTracker) memory(uid types.UID) *konnectMemory {
+func (t *registrar) memory(uid types.UID) *konnectMemory {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	m, ok := t.byID[uid]
@@ -131,7 +145,7 @@ func (t *konnectTracker) memory(uid types.UID) *konnectMemory {
 	return m
 }
 
-func (t *konnectTracker) forget(uid types.UID) {
+func (t *registrar) forget(uid types.UID) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.byID, uid)
@@ -216,8 +230,8 @@ type heldProblem struct{ *konnectProblem }
 // prepareKonnect brings the registration to what spec.konnect asks for, before the render:
 // token, control plane, certificate, pin. Konnect's failures become the condition's reason;
 // only the Kubernetes API's are returned.
-func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (*konnectRun, error) {
-	run := &konnectRun{spec: gwd.Spec.Konnect, timings: r.konnect.timings,
+func (r *registrar) prepareKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (*konnectRun, error) {
+	run := &konnectRun{spec: gwd.Spec.Konnect, timings: r.timings,
 		previous: meta.FindStatusCondition(gwd.Status.Conditions, gatewayv1alpha1.ConditionKonnectRegistered)}
 	if err := r.readRegistration(ctx, gwd, run); err != nil {
 		return nil, err
@@ -225,7 +239,7 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 	if run.spec == nil && run.secret == nil && !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
 		return run, nil // never registered: nothing to remember either
 	}
-	run.mem = r.konnect.memory(gwd.UID)
+	run.mem = r.memory(gwd.UID)
 	if run.spec == nil {
 		return run, r.deregister(ctx, gwd, run, "spec.konnect was removed")
 	}
@@ -249,9 +263,9 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 	switch {
 	case errors.As(err, &held):
 		run.obs.Reason, run.obs.Message = held.reason, held.message
-		run.requeueAfter(run.mem.retryAt.Sub(r.Clock.Now()))
+		run.requeueAfter(run.mem.retryAt.Sub(r.clock.Now()))
 	case errors.As(err, &problem):
-		run.fail(problem, r.Clock.Now())
+		run.fail(problem, r.clock.Now())
 	case err != nil:
 		return nil, err
 	default:
@@ -264,7 +278,7 @@ func (r *GatewayDeploymentReconciler) prepareKonnect(ctx context.Context, gwd *g
 // describeRegistration fills what the render and the status take from the registration: the
 // data plane's settings once a certificate is pinned, and the certificate's expiry, judged
 // from the certificate itself so that status tells of it while Konnect's API is down.
-func (r *GatewayDeploymentReconciler) describeRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) {
+func (r *registrar) describeRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) {
 	if reg := run.reg; reg.CertificateID != "" && reg.ControlPlaneHost != "" {
 		secretName := registrationSecretName(gwd)
 		if user := run.spec.Certificate.SecretName; user != "" {
@@ -290,7 +304,7 @@ func (r *GatewayDeploymentReconciler) describeRegistration(ctx context.Context, 
 			run.obs.RenewBy = konnect.RotateAt(notAfter, run.spec.Certificate.RenewBeforeOrDefault())
 		}
 		for _, at := range []time.Time{run.obs.RenewBy, notAfter} {
-			if wait := at.Sub(r.Clock.Now()); wait > 0 {
+			if wait := at.Sub(r.clock.Now()); wait > 0 {
 				run.requeueAfter(wait)
 			}
 		}
@@ -298,7 +312,7 @@ func (r *GatewayDeploymentReconciler) describeRegistration(ctx context.Context, 
 }
 
 // readRegistration fills run with gwd's registration Secret, when there is one that is gwd's.
-func (r *GatewayDeploymentReconciler) readRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+func (r *registrar) readRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
 	secret := &corev1.Secret{}
 	switch err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: registrationSecretName(gwd)}, secret); {
 	case err == nil && metav1.IsControlledBy(secret, gwd):
@@ -319,7 +333,7 @@ func (r *GatewayDeploymentReconciler) readRegistration(ctx context.Context, gwd 
 
 // register resolves the token and the control plane, issues or reads the certificate, and
 // pins it. Each step writes the registration Secret before the next calls Konnect.
-func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+func (r *registrar) register(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
 	spec, reg := run.spec, &run.reg
 	if err := r.allowServer(spec.ServerURL); err != nil {
 		return err
@@ -329,10 +343,10 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 		return err
 	}
 	run.inputs = fmt.Sprintf("%d/%s", gwd.Generation, version)
-	if m := run.mem; m.held != nil && m.heldInputs == run.inputs && r.Clock.Now().Before(m.retryAt) {
+	if m := run.mem; m.held != nil && m.heldInputs == run.inputs && r.clock.Now().Before(m.retryAt) {
 		return heldProblem{m.held}
 	}
-	run.client = konnect.NewClient(spec.ServerURL, token, r.KonnectHTTP, r.konnect.gate)
+	run.client = konnect.NewClient(spec.ServerURL, token, r.http, r.gate)
 	reg.AuthSecret, reg.AuthSecretKey = spec.AuthSecretRef.Name, spec.AuthSecretRef.Key
 
 	if err := r.resolveControlPlane(ctx, run); err != nil {
@@ -352,7 +366,7 @@ func (r *GatewayDeploymentReconciler) register(ctx context.Context, gwd *gateway
 // resolveControlPlane reads the control plane the spec names, when the reference or the
 // server changed or its endpoint is not known yet. Moving to another control plane retires
 // the certificate pinned to the old one.
-func (r *GatewayDeploymentReconciler) resolveControlPlane(ctx context.Context, run *konnectRun) error {
+func (r *registrar) resolveControlPlane(ctx context.Context, run *konnectRun) error {
 	spec, reg := run.spec, &run.reg
 	ref := "id:" + spec.ControlPlaneID
 	if spec.ControlPlaneName != "" {
@@ -382,7 +396,7 @@ func (r *GatewayDeploymentReconciler) resolveControlPlane(ctx context.Context, r
 // pin pins the certificate to use, unless it is pinned, and during a rotation its
 // successor, which then takes its place: the pods roll onto it and the old one is unpinned
 // after (finishKonnect). The registration is stored after each pin.
-func (r *GatewayDeploymentReconciler) pin(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, certPEM []byte) error {
+func (r *registrar) pin(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, certPEM []byte) error {
 	reg := &run.reg
 	if reg.CertificateID == "" {
 		id, err := run.client.PinOnce(ctx, reg.ControlPlaneID, string(certPEM))
@@ -413,7 +427,7 @@ func (r *GatewayDeploymentReconciler) pin(ctx context.Context, gwd *gatewayv1alp
 
 // prepareCertificate makes sure the registration has its certificate (and, when rotation is
 // due, a successor) and returns the PEM certificate to pin.
-func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) ([]byte, error) {
+func (r *registrar) prepareCertificate(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) ([]byte, error) {
 	reg, certSpec := &run.reg, run.spec.Certificate
 	if certSpec.SecretName != "" {
 		cert, err := r.userCertificate(ctx, gwd.Namespace, certSpec.SecretName)
@@ -427,7 +441,7 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 		reg.Cert, reg.Key, reg.NextCert, reg.NextKey = nil, nil, nil, nil
 		return cert, nil
 	}
-	now := r.Clock.Now()
+	now := r.clock.Now()
 	duration, renewBefore := certSpec.DurationOrDefault(), certSpec.RenewBeforeOrDefault()
 	issue := func() ([]byte, []byte, error) {
 		pair, err := konnect.Issue(gwd.Namespace+"/"+gwd.Name, now, duration, rand.Reader)
@@ -457,7 +471,7 @@ func (r *GatewayDeploymentReconciler) prepareCertificate(ctx context.Context, gw
 }
 
 // certificateInUse is the PEM certificate the pods use, for status.
-func (r *GatewayDeploymentReconciler) certificateInUse(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) []byte {
+func (r *registrar) certificateInUse(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) []byte {
 	if name := run.spec.Certificate.SecretName; name != "" {
 		cert, _ := r.userCertificate(ctx, gwd.Namespace, name)
 		return cert
@@ -467,8 +481,8 @@ func (r *GatewayDeploymentReconciler) certificateInUse(ctx context.Context, gwd 
 
 // allowServer refuses a serverURL whose host is not a Konnect API host the operator may send
 // tokens to, before any token is read.
-func (r *GatewayDeploymentReconciler) allowServer(serverURL string) error {
-	hosts := r.KonnectAPIHosts
+func (r *registrar) allowServer(serverURL string) error {
+	hosts := r.apiHosts
 	if hosts == nil {
 		hosts = konnect.APIHosts{konnect.DefaultAPIHosts}
 	}
@@ -490,7 +504,7 @@ func secretProblemReason(what string) string {
 // konnectSecret reads a Secret the user labelled for Portico. The cache holds only those;
 // one that is missing there is looked up once more around the cache, to tell the user
 // whether it is missing or only unlabelled.
-func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespace, name, what string) (*corev1.Secret, error) {
+func (r *registrar) konnectSecret(ctx context.Context, namespace, name, what string) (*corev1.Secret, error) {
 	secret := &corev1.Secret{}
 	key := types.NamespacedName{Namespace: namespace, Name: name}
 	err := r.Get(ctx, key, secret)
@@ -534,7 +548,7 @@ func (r *GatewayDeploymentReconciler) konnectSecret(ctx context.Context, namespa
 // konnectToken reads the token and a version of it. With protect, it also guards the Secret
 // against deletion while certificates pinned with it remain; unpinning never does, or it
 // would put back the guard that releasing has just lifted.
-func (r *GatewayDeploymentReconciler) konnectToken(ctx context.Context, namespace, name, key string, protect bool) (token, version string, err error) {
+func (r *registrar) konnectToken(ctx context.Context, namespace, name, key string, protect bool) (token, version string, err error) {
 	secret, err := r.konnectSecret(ctx, namespace, name, "token")
 	if err != nil {
 		return "", "", err
@@ -559,7 +573,7 @@ func (r *GatewayDeploymentReconciler) konnectToken(ctx context.Context, namespac
 
 // releaseToken lifts the protection of a token Secret no other gateway with pinned
 // certificates refers to.
-func (r *GatewayDeploymentReconciler) releaseToken(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, name string) error {
+func (r *registrar) releaseToken(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, name string) error {
 	gateways := &gatewayv1alpha1.GatewayDeploymentList{}
 	if err := r.List(ctx, gateways, client.InNamespace(gwd.Namespace), client.MatchingFields{konnectSecretsIndex: name}); err != nil {
 		return fmt.Errorf("listing gateways that use Secret %s: %w", name, err)
@@ -581,7 +595,7 @@ func (r *GatewayDeploymentReconciler) releaseToken(ctx context.Context, gwd *gat
 // removeFinalizer takes finalizer off obj when it is there; obj being gone already is fine.
 // The patch carries obj's resourceVersion: a merge patch replaces the whole list, and must not
 // drop a finalizer someone else added meanwhile.
-func (r *GatewayDeploymentReconciler) removeFinalizer(ctx context.Context, obj client.Object, finalizer string) error {
+func (r *registrar) removeFinalizer(ctx context.Context, obj client.Object, finalizer string) error {
 	if !controllerutil.ContainsFinalizer(obj, finalizer) {
 		return nil
 	}
@@ -594,7 +608,7 @@ func (r *GatewayDeploymentReconciler) removeFinalizer(ctx context.Context, obj c
 }
 
 // userCertificate reads a user-managed certificate Secret and checks it.
-func (r *GatewayDeploymentReconciler) userCertificate(ctx context.Context, namespace, name string) ([]byte, error) {
+func (r *registrar) userCertificate(ctx context.Context, namespace, name string) ([]byte, error) {
 	secret, err := r.konnectSecret(ctx, namespace, name, "certificate")
 	if err != nil {
 		return nil, err
@@ -608,7 +622,7 @@ func (r *GatewayDeploymentReconciler) userCertificate(ctx context.Context, names
 }
 
 // writeRegistration creates or updates the registration Secret when reg differs from it.
-func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+func (r *registrar) writeRegistration(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
 	if run.secret == nil {
 		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: registrationSecretName(gwd), Namespace: gwd.Namespace}, Type: corev1.SecretTypeOpaque}
 		secret.Labels = render.Labels(gwd, ComponentKonnect)
@@ -644,7 +658,7 @@ func (r *GatewayDeploymentReconciler) writeRegistration(ctx context.Context, gwd
 
 // finishKonnect runs after the apply: it unpins retired certificates once the pods have rolled
 // onto the new one, and polls which data planes checked in.
-func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, obs *status.Observed) error {
+func (r *registrar) finishKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, obs *status.Observed) error {
 	if run.client == nil || run.render == nil {
 		if m := run.mem; m != nil {
 			// No call this time (a failure waiting out its backoff): the last poll stands.
@@ -661,7 +675,7 @@ func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *ga
 		remaining, err := r.unpin(ctx, run.client, reg.Retired)
 		reg.Retired = remaining
 		if err != nil {
-			run.fail(problemFrom(err, "control plane "+reg.ControlPlaneID+" (unpinning the old certificate)"), r.Clock.Now())
+			run.fail(problemFrom(err, "control plane "+reg.ControlPlaneID+" (unpinning the old certificate)"), r.clock.Now())
 		} else {
 			log.FromContext(ctx).Info("rotation complete: the old Konnect certificate is unpinned", "certificate", reg.CertificateID)
 		}
@@ -676,7 +690,7 @@ func (r *GatewayDeploymentReconciler) finishKonnect(ctx context.Context, gwd *ga
 }
 
 // unpin unpins "controlPlaneID/certificateID" pairs and returns those still pinned.
-func (r *GatewayDeploymentReconciler) unpin(ctx context.Context, c *konnect.Client, pairs []string) ([]string, error) {
+func (r *registrar) unpin(ctx context.Context, c *konnect.Client, pairs []string) ([]string, error) {
 	var remaining []string
 	var errs []error
 	for _, pair := range pairs {
@@ -693,8 +707,8 @@ func (r *GatewayDeploymentReconciler) unpin(ctx context.Context, c *konnect.Clie
 
 // pollNodes asks Konnect which data planes checked in, when the poll interval (or, after a
 // failure, the backoff) has passed, and sooner while new pods are expected to appear.
-func (r *GatewayDeploymentReconciler) pollNodes(ctx context.Context, run *konnectRun, pods []corev1.Pod) {
-	mem, now := run.mem, r.Clock.Now()
+func (r *registrar) pollNodes(ctx context.Context, run *konnectRun, pods []corev1.Pod) {
+	mem, now := run.mem, r.clock.Now()
 	timings := konnect.PollTimings{Interval: run.spec.PollIntervalOrDefault(), Busy: busyRetry, CatchUpGap: run.timings.CatchUpGap,
 		RetryBase: run.timings.RetryBase, RetryMax: run.timings.RetryMax}
 	if mem.polls.Due(now, status.AwaitingCheckIn(mem.nodes, pods, now), timings) {
@@ -748,7 +762,7 @@ func gatewayNodes(pods []corev1.Pod, nodes []konnect.Node, answeredAt, now time.
 
 // deregister unpins every certificate of a gateway whose spec.konnect was removed, then
 // deletes the registration and lets go of the finalizer.
-func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, why string) error {
+func (r *registrar) deregister(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, why string) error {
 	if err := r.unpinAll(ctx, gwd, run); err != nil {
 		var problem *konnectProblem
 		if !errors.As(err, &problem) {
@@ -756,7 +770,7 @@ func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatew
 		}
 		run.obs.Requested = true
 		run.fail(&konnectProblem{reason: gatewayv1alpha1.ReasonUnpinFailed, retryAfter: problem.retryAfter,
-			message: why + ", but unpinning the certificates failed; retrying. " + problem.message}, r.Clock.Now())
+			message: why + ", but unpinning the certificates failed; retrying. " + problem.message}, r.clock.Now())
 		return nil
 	}
 	if run.secret != nil {
@@ -771,12 +785,12 @@ func (r *GatewayDeploymentReconciler) deregister(ctx context.Context, gwd *gatew
 	if err := r.releaseToken(ctx, gwd, run.reg.AuthSecret); err != nil {
 		return err
 	}
-	r.konnect.forget(gwd.UID)
+	r.forget(gwd.UID)
 	return r.patchFinalizer(ctx, gwd, false)
 }
 
 // unpinAll unpins the certificates the registration knows of, the successor included.
-func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
+func (r *registrar) unpinAll(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
 	reg := &run.reg
 	if reg.ControlPlaneID == "" && gwd.Status.Konnect != nil {
 		// The registration Secret is gone (a foreground deletion removes it first): status
@@ -802,7 +816,7 @@ func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gateway
 	if err != nil {
 		return err
 	}
-	c := konnect.NewClient(serverURL, token, r.KonnectHTTP, r.konnect.gate)
+	c := konnect.NewClient(serverURL, token, r.http, r.gate)
 	if len(reg.NextCert) > 0 {
 		id, err := c.FindPinned(ctx, reg.ControlPlaneID, string(reg.NextCert))
 		if err != nil {
@@ -822,11 +836,11 @@ func (r *GatewayDeploymentReconciler) unpinAll(ctx context.Context, gwd *gateway
 // after unpinDeadline, or at once when an admin sets the release annotation, and then says
 // which certificates stay pinned, in an event and the log. While it retries, it returns the
 // condition that says so, for the status.
-func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (time.Duration, *metav1.Condition, error) {
+func (r *registrar) finalizeKonnect(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (time.Duration, *metav1.Condition, error) {
 	if !controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) {
 		return 0, nil, nil
 	}
-	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.konnect.memory(gwd.UID), timings: r.konnect.timings}
+	run := &konnectRun{spec: gwd.Spec.Konnect, mem: r.memory(gwd.UID), timings: r.timings}
 	if err := r.readRegistration(ctx, gwd, run); err != nil {
 		return 0, nil, err
 	}
@@ -842,9 +856,9 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 			return 0, nil, err
 		}
 	}
-	expired := problem != nil && !r.Clock.Now().Before(deadline)
+	expired := problem != nil && !r.clock.Now().Before(deadline)
 	if problem != nil && !released && !expired {
-		run.fail(problem, r.Clock.Now())
+		run.fail(problem, r.clock.Now())
 		c := metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered, Status: metav1.ConditionFalse,
 			Reason: gatewayv1alpha1.ReasonUnpinFailed, ObservedGeneration: gwd.Generation,
 			Message: fmt.Sprintf("Deleting: unpinning the certificates from Konnect failed; retrying until %s. To let go now and leave them pinned, annotate %s=true. %s",
@@ -858,7 +872,7 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 		}
 		left := strings.Join(run.reg.Pinned(), ", ")
 		log.FromContext(ctx).Error(problem, "letting go without unpinning Konnect certificates: unpin them by hand", "reason", why, "certificates", left)
-		r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, "KonnectCertificatesLeftPinned", "Delete",
+		r.recorder.Eventf(gwd, nil, corev1.EventTypeWarning, "KonnectCertificatesLeftPinned", "Delete",
 			"Released (%s) with certificates still pinned (control plane/certificate): %s. Unpin them in Konnect.", why, left)
 	}
 	if run.secret != nil {
@@ -874,18 +888,18 @@ func (r *GatewayDeploymentReconciler) finalizeKonnect(ctx context.Context, gwd *
 			return 0, nil, err
 		}
 	}
-	r.konnect.forget(gwd.UID)
+	r.forget(gwd.UID)
 	return 0, nil, r.patchFinalizer(ctx, gwd, false)
 }
 
 // unpinDeadlineOf is when deleted gwd stops waiting for its certificates to be unpinned: the
 // deadline stored on it, or, at the first failure, one set now. It counts on the operator's
 // clock rather than from the deletion timestamp, which is the API server's.
-func (r *GatewayDeploymentReconciler) unpinDeadlineOf(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (time.Time, error) {
+func (r *registrar) unpinDeadlineOf(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment) (time.Time, error) {
 	if deadline, err := time.Parse(time.RFC3339, gwd.Annotations[gatewayv1alpha1.AnnotationKonnectUnpinDeadline]); err == nil {
 		return deadline, nil
 	}
-	deadline := r.Clock.Now().Add(unpinDeadline).UTC().Truncate(time.Second)
+	deadline := r.clock.Now().Add(unpinDeadline).UTC().Truncate(time.Second)
 	patch := client.MergeFrom(gwd.DeepCopy())
 	metav1.SetMetaDataAnnotation(&gwd.ObjectMeta, gatewayv1alpha1.AnnotationKonnectUnpinDeadline, deadline.Format(time.RFC3339))
 	if err := r.Patch(ctx, gwd, patch); err != nil {
@@ -895,7 +909,7 @@ func (r *GatewayDeploymentReconciler) unpinDeadlineOf(ctx context.Context, gwd *
 }
 
 // setCondition writes one condition to status when it changed.
-func (r *GatewayDeploymentReconciler) setCondition(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, c metav1.Condition) error {
+func (r *registrar) setCondition(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, c metav1.Condition) error {
 	old := meta.FindStatusCondition(gwd.Status.Conditions, c.Type)
 	if old != nil && old.Status == c.Status && old.Reason == c.Reason && old.Message == c.Message {
 		return nil
@@ -906,7 +920,7 @@ func (r *GatewayDeploymentReconciler) setCondition(ctx context.Context, gwd *gat
 }
 
 // patchFinalizer adds or removes the Konnect finalizer.
-func (r *GatewayDeploymentReconciler) patchFinalizer(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, add bool) error {
+func (r *registrar) patchFinalizer(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, add bool) error {
 	if controllerutil.ContainsFinalizer(gwd, gatewayv1alpha1.FinalizerKonnect) == add {
 		return nil
 	}

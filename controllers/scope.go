@@ -72,7 +72,7 @@ func (r *GatewayDeploymentReconciler) finalizeSteps() []reconcileStep {
 }
 
 func (r *GatewayDeploymentReconciler) stepRegisterWithKonnect(ctx context.Context, s *scope) (err error) {
-	s.konnect, err = r.prepareKonnect(ctx, s.gwd)
+	s.konnect, err = r.konnect.prepareKonnect(ctx, s.gwd)
 	if err == nil {
 		s.inputs.Konnect = s.konnect.render
 	}
@@ -161,13 +161,13 @@ func (r *GatewayDeploymentReconciler) stepPruneConfigCopies(ctx context.Context,
 }
 
 func (r *GatewayDeploymentReconciler) stepFinishKonnect(ctx context.Context, s *scope) error {
-	s.errs = append(s.errs, r.finishKonnect(ctx, s.gwd, s.konnect, &s.obs))
+	s.errs = append(s.errs, r.konnect.finishKonnect(ctx, s.gwd, s.konnect, &s.obs))
 	s.after(s.konnect.requeue)
 	return nil
 }
 
 func (r *GatewayDeploymentReconciler) stepFinalizeKonnect(ctx context.Context, s *scope) error {
-	after, condition, err := r.finalizeKonnect(ctx, s.gwd)
+	after, condition, err := r.konnect.finalizeKonnect(ctx, s.gwd)
 	s.after(after)
 	s.finalizing = condition
 	return err
@@ -180,7 +180,7 @@ func (r *GatewayDeploymentReconciler) writeStatus(ctx context.Context, s *scope)
 		if s.finalizing == nil {
 			return nil
 		}
-		return r.setCondition(ctx, s.gwd, *s.finalizing)
+		return r.konnect.setCondition(ctx, s.gwd, *s.finalizing)
 	}
 	folded, err := r.patchStatus(ctx, s.gwd, s.obs)
 	s.after(folded)

@@ -145,101 +145,137 @@ func Apply[O client.Object, A any](
 	ctx context.Context, a *Applier, gwd client.Object,
 	kind, name string, cached O, desired A, repair func(context.Context, O, A) error,
 ) error {
-	key := types.NamespacedName{Namespace: gwd.GetNamespace(), Name: name}
+	c := &applyCall[O, A]{Applier: a, gwd: gwd, kind: kind, child: kind + "/" + name,
+		key: types.NamespacedName{Namespace: gwd.GetNamespace(), Name: name}, cached: cached, desired: desired, repair: repair}
 	action := "Update"
-	child := kind + "/" + name
-	// Encoded once: the comparison reads it, and the apply sends it.
-	var body []byte
-	encode := func() (err error) {
-		if body == nil {
-			body, err = json.Marshal(desired)
-		}
-		return err
-	}
-	switch err := a.Get(ctx, key, cached); {
+	switch err := a.Get(ctx, c.key, cached); {
 	case apierrors.IsNotFound(err):
-		if wait, ok := a.memo.recentlyCreated(gwd, child, cached); ok {
-			// Portico's own create is not in the cache yet (a reconcile triggered by another
-			// child's event came first): creating it again would be a wasted write.
-			ChangesFrom(ctx).AwaitCache(wait)
-			return nil
-		}
-		// The cache sees only labelled objects: one by that name may still exist, someone
-		// else's or Portico's own without its label. One uncached read of its metadata tells.
-		existing, err := a.Existing(ctx, key, cached)
-		if err != nil {
-			return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
-		}
-		switch {
-		case existing == nil:
-			action = "Create"
-		case !metav1.IsControlledBy(existing, gwd):
-			return ConflictWith(kind, existing)
-		case repair != nil:
-			// Portico's own, its label removed: read it whole to repair it.
-			if err := a.APIReader.Get(ctx, key, cached); err != nil {
-				return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
-			}
-			if err := repair(ctx, cached, desired); err != nil {
-				return fmt.Errorf("repairing %s %s: %w", kind, key.Name, err)
-			}
+		var skip bool
+		if action, skip, err = c.notCached(ctx); err != nil || skip {
+			return err
 		}
 	case err != nil:
-		return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
+		return c.errorf("reading", err)
 	case !metav1.IsControlledBy(cached, gwd):
 		// Labelled as Portico's, yet not this gateway's: an orphan, a copy, another gateway's.
 		return ConflictWith(kind, cached)
 	default:
-		if a.memo.covered(gwd, child, seenVersion(cached, desired)) {
-			return nil
-		}
-		if err := encode(); err != nil {
-			return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
-		}
-		live, err := a.comparable(ctx, cached)
-		if err != nil {
-			return fmt.Errorf("reading %s %s: %w", kind, key.Name, err)
-		}
-		same, err := a.judge(gwd, child, live, desired, body)
-		if err != nil {
-			return fmt.Errorf("comparing %s %s: %w", kind, key.Name, err)
-		}
-		if same {
-			return nil
-		}
-		if repair != nil {
-			if err := repair(ctx, cached, desired); err != nil {
-				return fmt.Errorf("repairing %s %s: %w", kind, key.Name, err)
-			}
+		if upToDate, err := c.upToDate(ctx); err != nil || upToDate {
+			return err
 		}
 	}
+	return c.send(ctx, action)
+}
 
+// applyCall is one Apply under way.
+type applyCall[O client.Object, A any] struct {
+	*Applier
+	gwd         client.Object
+	kind, child string
+	key         types.NamespacedName
+	cached      O
+	desired     A
+	repair      func(context.Context, O, A) error
+	// body is desired encoded once: the comparison reads it, and the apply sends it.
+	body []byte
+}
+
+func (c *applyCall[O, A]) errorf(doing string, err error) error {
+	return fmt.Errorf("%s %s %s: %w", doing, c.kind, c.key.Name, err)
+}
+
+func (c *applyCall[O, A]) encode() (err error) {
+	if c.body == nil {
+		c.body, err = json.Marshal(c.desired)
+	}
+	return err
+}
+
+// notCached decides what to do with a child the cache does not hold: create it, repair it,
+// or skip it (Portico's own create the cache has not seen yet).
+func (c *applyCall[O, A]) notCached(ctx context.Context) (action string, skip bool, err error) {
+	if wait, ok := c.memo.recentlyCreated(c.gwd, c.child, c.cached); ok {
+		// Portico's own create is not in the cache yet (a reconcile triggered by another
+		// child's event came first): creating it again would be a wasted write.
+		ChangesFrom(ctx).AwaitCache(wait)
+		return "", true, nil
+	}
+	// The cache sees only labelled objects: one by that name may still exist, someone
+	// else's or Portico's own without its label. One uncached read of its metadata tells.
+	existing, err := c.Existing(ctx, c.key, c.cached)
+	switch {
+	case err != nil:
+		return "", false, c.errorf("reading", err)
+	case existing == nil:
+		return "Create", false, nil
+	case !metav1.IsControlledBy(existing, c.gwd):
+		return "", false, ConflictWith(c.kind, existing)
+	case c.repair != nil:
+		// Portico's own, its label removed: read it whole to repair it.
+		if err := c.APIReader.Get(ctx, c.key, c.cached); err != nil {
+			return "", false, c.errorf("reading", err)
+		}
+		if err := c.repair(ctx, c.cached, c.desired); err != nil {
+			return "", false, c.errorf("repairing", err)
+		}
+	}
+	return "Update", false, nil
+}
+
+// upToDate tells whether the cached child already holds every value desired sets; when it
+// does not, the repair (if any) has run.
+func (c *applyCall[O, A]) upToDate(ctx context.Context) (bool, error) {
+	if c.memo.covered(c.gwd, c.child, seenVersion(c.cached, c.desired)) {
+		return true, nil
+	}
+	if err := c.encode(); err != nil {
+		return false, c.errorf("encoding", err)
+	}
+	live, err := c.comparable(ctx, c.cached)
+	if err != nil {
+		return false, c.errorf("reading", err)
+	}
+	same, err := c.judge(c.gwd, c.child, live, c.desired, c.body)
+	if err != nil {
+		return false, c.errorf("comparing", err)
+	}
+	if same || c.repair == nil {
+		return same, nil
+	}
+	if err := c.repair(ctx, c.cached, c.desired); err != nil {
+		return false, c.errorf("repairing", err)
+	}
+	return false, nil
+}
+
+// send applies desired and keeps the API server's answer in cached.
+func (c *applyCall[O, A]) send(ctx context.Context, action string) error {
 	// Sent as the apply patch it is; the API server's answer is decoded straight into the
 	// typed object (protobuf for built-in kinds), with no apply configuration in between.
-	if err := encode(); err != nil {
-		return fmt.Errorf("encoding %s %s: %w", kind, key.Name, err)
+	if err := c.encode(); err != nil {
+		return c.errorf("encoding", err)
 	}
-	reset(cached, key)
-	if err := a.Patch(ctx, cached, client.RawPatch(types.ApplyPatchType, body), client.FieldOwner(a.FieldManager), client.ForceOwnership); err != nil {
+	reset(c.cached, c.key)
+	if err := c.Patch(ctx, c.cached, client.RawPatch(types.ApplyPatchType, c.body), client.FieldOwner(c.FieldManager), client.ForceOwnership); err != nil {
 		// The child is the event's related object, so failures of different children stay apart.
-		reset(cached, key)
-		a.Recorder.Eventf(gwd, cached, corev1.EventTypeWarning, "ApplyFailed", action, "%s %s failed: %v", action, kind, err)
-		return fmt.Errorf("applying %s %s: %w", kind, key.Name, err)
+		reset(c.cached, c.key)
+		c.Recorder.Eventf(c.gwd, c.cached, corev1.EventTypeWarning, "ApplyFailed", action, "%s %s failed: %v", action, c.kind, err)
+		return c.errorf("applying", err)
 	}
-	log.FromContext(ctx).Info("applied", "kind", kind, "name", key.Name, "action", action)
-	ChangesFrom(ctx).Add(action, kind+" "+key.Name)
+	log.FromContext(ctx).Info("applied", "kind", c.kind, "name", c.key.Name, "action", action)
+	ChangesFrom(ctx).Add(action, c.kind+" "+c.key.Name)
 	if action == "Create" {
-		remembered := client.Object(cached)
+		remembered := client.Object(c.cached)
 		if d, ok := remembered.(*appsv1.Deployment); ok {
 			remembered = withoutSpec(d) // as the cache will hold it: the spec may take a MiB
 		}
-		a.memo.rememberCreated(gwd, child, remembered)
+		c.memo.rememberCreated(c.gwd, c.child, remembered)
 	}
 	// The answer is the live child: judged now, its next reconciles need not compare (nor,
 	// for a Deployment, keep its spec). The apply stands either way: a failed comparison only
 	// means the next reconcile compares again.
-	if _, err := a.judge(gwd, child, cached, desired, body); err != nil {
-		log.FromContext(ctx).Error(err, "comparing the applied child with the desired one", "kind", kind, "name", key.Name)
+	if _, err := c.judge(c.gwd, c.child, c.cached, c.desired, c.body); err != nil {
+		log.FromContext(ctx).Error(err, "comparing the applied child with the desired one", "kind", c.kind, "name", c.key.Name)
 	}
 	return nil
 }

@@ -99,8 +99,6 @@ func Image(gwd *gatewayv1alpha1.GatewayDeployment, defaultImage string) string {
 
 func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 	spec := &in.GatewayDeployment.Spec
-	pod := spec.Pod
-
 	container, err := gatewayContainer(in)
 	if err != nil {
 		return nil, err
@@ -111,21 +109,25 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 		WithSecurityContext(corev1ac.PodSecurityContext().
 			WithRunAsNonRoot(true).
 			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
-		WithContainers(container).
-		WithVolumes(
-			corev1ac.Volume().WithName("kong-prefix").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
-			corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
-		)
+		WithContainers(container)
+	for _, v := range podVolumes(in) {
+		ps.WithVolumes(v.volume)
+	}
+	if name := spec.Pod.ServiceAccountName; name != "" {
+		ps.WithServiceAccountName(name)
+	}
+	if len(spec.ImagePullSecrets) > 0 {
+		secrets, err := convertEach[corev1ac.LocalObjectReferenceApplyConfiguration](spec.ImagePullSecrets)
+		if err != nil {
+			return nil, err
+		}
+		ps.WithImagePullSecrets(secrets...)
+	}
+	return ps, placement(ps, &spec.Pod)
+}
 
-	if in.Konnect != nil {
-		ps.WithVolumes(konnectVolumeSource(in.Konnect))
-	}
-	if in.Config != nil {
-		ps.WithVolumes(configVolumeSource(in.Config))
-	}
-	if pod.ServiceAccountName != "" {
-		ps.WithServiceAccountName(pod.ServiceAccountName)
-	}
+// placement sets where and how the pods are scheduled, as spec.pod asks.
+func placement(ps *corev1ac.PodSpecApplyConfiguration, pod *gatewayv1alpha1.PodOverrides) error {
 	if pod.PriorityClassName != "" {
 		ps.WithPriorityClassName(pod.PriorityClassName)
 	}
@@ -135,40 +137,57 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 	if len(pod.NodeSelector) > 0 {
 		ps.WithNodeSelector(pod.NodeSelector.Strings())
 	}
-	if len(spec.ImagePullSecrets) > 0 {
-		secrets, err := convertEach[corev1ac.LocalObjectReferenceApplyConfiguration](spec.ImagePullSecrets)
-		if err != nil {
-			return nil, err
-		}
-		ps.WithImagePullSecrets(secrets...)
-	}
 	if len(pod.Tolerations) > 0 {
 		tolerations, err := convertEach[corev1ac.TolerationApplyConfiguration](pod.Tolerations)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ps.WithTolerations(tolerations...)
 	}
 	if len(pod.TopologySpreadConstraints) > 0 {
 		constraints, err := convertEach[corev1ac.TopologySpreadConstraintApplyConfiguration](pod.TopologySpreadConstraints)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ps.WithTopologySpreadConstraints(constraints...)
 	}
 	if pod.Affinity != nil {
 		affinity, err := convert.To[corev1ac.AffinityApplyConfiguration](pod.Affinity)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ps.WithAffinity(affinity)
 	}
-	return ps, nil
+	return nil
+}
+
+// podVolume is a volume of the gateway pod and where the gateway container mounts it.
+type podVolume struct {
+	volume *corev1ac.VolumeApplyConfiguration
+	mount  *corev1ac.VolumeMountApplyConfiguration
+}
+
+// podVolumes are Kong's writable directories (the root filesystem is read-only) and what
+// the spec gives it to read.
+func podVolumes(in Inputs) []podVolume {
+	volumes := []podVolume{
+		{corev1ac.Volume().WithName("kong-prefix").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
+			corev1ac.VolumeMount().WithName("kong-prefix").WithMountPath(prefixDir)},
+		{corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
+			corev1ac.VolumeMount().WithName("tmp").WithMountPath(tmpDir)},
+	}
+	if in.Konnect != nil {
+		volumes = append(volumes, podVolume{konnectVolumeSource(in.Konnect), konnectVolumeMount()})
+	}
+	if in.Config != nil {
+		volumes = append(volumes, podVolume{configVolumeSource(in.Config),
+			corev1ac.VolumeMount().WithName(configVolume).WithMountPath(configDir).WithReadOnly(true)})
+	}
+	return volumes
 }
 
 func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) {
 	spec := &in.GatewayDeployment.Spec
-
 	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec, in.ProxyEnv, in.Konnect, in.Config))
 	if err != nil {
 		return nil, err
@@ -185,33 +204,12 @@ func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) 
 		// Let Kong finish in-flight requests before the pod goes away.
 		WithLifecycle(corev1ac.Lifecycle().WithPreStop(corev1ac.LifecycleHandler().
 			WithExec(corev1ac.ExecAction().WithCommand("kong", "quit", "--wait=15")))).
-		WithSecurityContext(corev1ac.SecurityContext().
-			WithAllowPrivilegeEscalation(false).
-			WithReadOnlyRootFilesystem(true).
-			WithRunAsNonRoot(true).
-			WithCapabilities(corev1ac.Capabilities().WithDrop(corev1.Capability("ALL"))).
-			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
-		WithVolumeMounts(
-			corev1ac.VolumeMount().WithName("kong-prefix").WithMountPath(prefixDir),
-			corev1ac.VolumeMount().WithName("tmp").WithMountPath(tmpDir),
-		)
-
-	if in.Konnect != nil {
-		c.WithVolumeMounts(konnectVolumeMount())
-	}
-	if in.Config != nil {
-		c.WithVolumeMounts(corev1ac.VolumeMount().WithName(configVolume).WithMountPath(configDir).WithReadOnly(true))
+		WithSecurityContext(containerSecurityContext(in))
+	for _, v := range podVolumes(in) {
+		c.WithVolumeMounts(v.mount)
 	}
 	if spec.ImagePullPolicy != "" {
 		c.WithImagePullPolicy(spec.ImagePullPolicy)
-	}
-	switch {
-	case spec.Pod.RunAsUser != nil:
-		c.SecurityContext.WithRunAsUser(*spec.Pod.RunAsUser)
-	case !in.AssignsUID:
-		// Kong's images declare a named user, and the kubelet refuses to run a named user
-		// under runAsNonRoot: it cannot tell that the name is not root.
-		c.SecurityContext.WithRunAsUser(KongUID)
 	}
 	if len(spec.EnvFrom) > 0 {
 		envFrom, err := convertEach[corev1ac.EnvFromSourceApplyConfiguration](spec.EnvFrom)
@@ -228,6 +226,26 @@ func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) 
 		c.WithResources(resources)
 	}
 	return c, nil
+}
+
+// containerSecurityContext is Pod Security "restricted", with the user to run as when the
+// platform does not assign one.
+func containerSecurityContext(in Inputs) *corev1ac.SecurityContextApplyConfiguration {
+	sc := corev1ac.SecurityContext().
+		WithAllowPrivilegeEscalation(false).
+		WithReadOnlyRootFilesystem(true).
+		WithRunAsNonRoot(true).
+		WithCapabilities(corev1ac.Capabilities().WithDrop(corev1.Capability("ALL"))).
+		WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))
+	switch pod := &in.GatewayDeployment.Spec.Pod; {
+	case pod.RunAsUser != nil:
+		sc.WithRunAsUser(*pod.RunAsUser)
+	case !in.AssignsUID:
+		// Kong's images declare a named user, and the kubelet refuses to run a named user
+		// under runAsNonRoot: it cannot tell that the name is not root.
+		sc.WithRunAsUser(KongUID)
+	}
+	return sc
 }
 
 func containerPorts(ports []gatewayv1alpha1.ServicePort) []*corev1ac.ContainerPortApplyConfiguration {

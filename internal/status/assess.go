@@ -40,79 +40,68 @@ type Observed struct {
 // Assess computes gwd's status from what was observed. Conditions keep their
 // lastTransitionTime unless their status changes; now stamps the ones that do.
 func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Time) gatewayv1alpha1.GatewayDeploymentStatus {
-	desired := gwd.Spec.DesiredReplicas()
-	st := gatewayv1alpha1.GatewayDeploymentStatus{
+	a := &assessment{gwd: gwd, obs: obs, desired: gwd.Spec.DesiredReplicas(), now: now}
+	a.st = gatewayv1alpha1.GatewayDeploymentStatus{
 		ObservedGeneration: gwd.Generation,
 		Selector:           labels.SelectorFromSet(gwd.SelectorLabels()).String(),
 		Conditions:         append([]metav1.Condition(nil), gwd.Status.Conditions...),
 	}
-	if d := obs.Deployment; d != nil {
-		st.Replicas = d.Status.Replicas
-		st.ReadyReplicas = d.Status.ReadyReplicas
-		st.UpdatedReplicas = d.Status.UpdatedReplicas
-		st.AvailableReplicas = d.Status.AvailableReplicas
-	}
-	st.ReadySummary = fmt.Sprintf("%d/%d", st.ReadyReplicas, desired)
-	st.Addresses = addresses(obs.Service)
+	a.replicas()
+	a.mesh()
+	a.route()
+	a.konnect()
+	a.config()
+	return a.finish()
+}
 
-	available := availableCondition(gwd, obs.Deployment, desired)
-	progressing := progressingCondition(obs.Deployment, desired)
-	degraded := degradedCondition(obs)
-	conditions := []metav1.Condition{available, progressing, degraded}
-	// The optional parts, when asked for, each have a condition; the first that failed
-	// makes Ready False.
-	var optionalFailed *metav1.Condition
-	optional := func(c metav1.Condition) {
-		conditions = append(conditions, c)
-		if optionalFailed == nil && c.Status == metav1.ConditionFalse {
-			optionalFailed = &c
-		}
+// assessment is one Assess under way: each part of the gateway adds its conditions, and the
+// first optional part that failed is what makes Ready False.
+type assessment struct {
+	gwd     *gatewayv1alpha1.GatewayDeployment
+	obs     Observed
+	desired int32
+	now     metav1.Time
+	st      gatewayv1alpha1.GatewayDeploymentStatus
+
+	available, degraded metav1.Condition
+	conditions          []metav1.Condition
+	optionalFailed      *metav1.Condition
+}
+
+// add records c as one of the status's conditions.
+func (a *assessment) add(c metav1.Condition) { a.conditions = append(a.conditions, c) }
+
+// addOptional records the condition of a part the spec asked for; when it is False, and no
+// part before it failed, it is why the gateway is not Ready.
+func (a *assessment) addOptional(c metav1.Condition) {
+	a.add(c)
+	if a.optionalFailed == nil && c.Status == metav1.ConditionFalse {
+		a.optionalFailed = &c
 	}
-	if gwd.Spec.Mesh != nil {
-		c, summary := meshCondition(gwd, obs)
-		st.Mesh = summary
-		optional(c)
-	} else {
-		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionMeshReady)
+}
+
+// blockedBy makes c why the gateway is not Ready, unless a part before it failed.
+func (a *assessment) blockedBy(c *metav1.Condition) {
+	if a.optionalFailed == nil {
+		a.optionalFailed = c
 	}
-	if gwd.Spec.Route != nil {
-		optional(routeCondition(gwd, obs.Route))
-		st.Addresses = append(routeAddresses(obs.Route.Route), st.Addresses...)
-	} else {
-		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionRouteAdmitted)
+}
+
+// absent removes the conditions of a part the spec no longer asks for.
+func (a *assessment) absent(types ...string) {
+	for _, t := range types {
+		removeCondition(&a.st.Conditions, t)
 	}
-	if obs.Konnect.Requested {
-		registered, connected, blocking, summary := konnectConditions(obs.Konnect, obs.Pods, desired, now.Time)
-		conditions = append(conditions, registered, connected)
-		if optionalFailed == nil {
-			optionalFailed = blocking
-		}
-		st.Konnect = summary
-	} else {
-		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionKonnectRegistered)
-		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionKonnectConnected)
+}
+
+// finish puts Ready first and stamps every condition with the generation judged.
+func (a *assessment) finish() gatewayv1alpha1.GatewayDeploymentStatus {
+	ready := readyCondition(a.gwd, a.obs, a.desired, a.available, a.degraded, a.optionalFailed)
+	for _, c := range append([]metav1.Condition{ready}, a.conditions...) {
+		c.ObservedGeneration = a.gwd.Generation
+		setCondition(&a.st.Conditions, c, a.now)
 	}
-	if obs.Config.Requested {
-		c := configCondition(obs.Config)
-		if obs.Deployment == nil {
-			optional(c) // it is why there is no Deployment
-		} else {
-			conditions = append(conditions, c) // the pods keep serving the last valid one
-		}
-	} else {
-		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionConfigValid)
-	}
-	if obs.Config.MeshChecked {
-		conditions = append(conditions, upstreamsCondition(obs.Config))
-	} else {
-		removeCondition(&st.Conditions, gatewayv1alpha1.ConditionUpstreamsInMesh)
-	}
-	ready := readyCondition(gwd, obs, desired, available, degraded, optionalFailed)
-	for _, c := range append([]metav1.Condition{ready}, conditions...) {
-		c.ObservedGeneration = gwd.Generation
-		setCondition(&st.Conditions, c, now)
-	}
-	return st
+	return a.st
 }
 
 // Settled tells whether a status is one to publish at once: Ready, or not Ready for a reason

@@ -30,6 +30,26 @@ type ConfigObserved struct {
 	Bypasses    string
 }
 
+// config judges ConfigValid when the spec names a configuration, and UpstreamsInMesh when
+// its upstreams were checked against the mesh.
+func (a *assessment) config() {
+	if a.obs.Config.Requested {
+		c := configCondition(a.obs.Config)
+		if a.obs.Deployment == nil {
+			a.addOptional(c) // it is why there is no Deployment
+		} else {
+			a.add(c) // the pods keep serving the last valid one
+		}
+	} else {
+		a.absent(gatewayv1alpha1.ConditionConfigValid)
+	}
+	if a.obs.Config.MeshChecked {
+		a.add(upstreamsCondition(a.obs.Config))
+	} else {
+		a.absent(gatewayv1alpha1.ConditionUpstreamsInMesh)
+	}
+}
+
 // configCondition says which configuration Kong loads, or why spec.config's cannot be used.
 func configCondition(obs ConfigObserved) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionConfigValid, Status: metav1.ConditionTrue}

@@ -15,6 +15,23 @@ import (
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )
 
+// replicas reads the Deployment's counts and judges Available, Progressing and Degraded.
+func (a *assessment) replicas() {
+	if d := a.obs.Deployment; d != nil {
+		a.st.Replicas = d.Status.Replicas
+		a.st.ReadyReplicas = d.Status.ReadyReplicas
+		a.st.UpdatedReplicas = d.Status.UpdatedReplicas
+		a.st.AvailableReplicas = d.Status.AvailableReplicas
+	}
+	a.st.ReadySummary = fmt.Sprintf("%d/%d", a.st.ReadyReplicas, a.desired)
+	a.st.Addresses = addresses(a.obs.Service)
+	a.available = availableCondition(a.gwd, a.obs.Deployment, a.desired)
+	a.degraded = degradedCondition(a.obs)
+	a.add(a.available)
+	a.add(progressingCondition(a.obs.Deployment, a.desired))
+	a.add(a.degraded)
+}
+
 // PodReady tells whether a pod's Ready condition is True.
 func PodReady(pod *corev1.Pod) bool {
 	_, ready := readySince(pod)

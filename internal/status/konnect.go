@@ -102,14 +102,50 @@ func readySince(pod *corev1.Pod) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// konnect judges KonnectRegistered and KonnectConnected when the spec asks for Konnect.
+func (a *assessment) konnect() {
+	if !a.obs.Konnect.Requested {
+		a.absent(gatewayv1alpha1.ConditionKonnectRegistered, gatewayv1alpha1.ConditionKonnectConnected)
+		return
+	}
+	registered, connected, blocking, summary := konnectConditions(a.obs.Konnect, a.obs.Pods, a.desired, a.now.Time)
+	a.add(registered)
+	a.add(connected)
+	a.blockedBy(blocking)
+	a.st.Konnect = summary
+}
+
 // konnectConditions judges the registration and the connection, and gives status.konnect.
-// blocking is the condition
-// that keeps Ready False, if any: before the first registration, or when no ready pod is
-// connected. Once registered, a failing Konnect API does not: the data planes keep serving.
+// blocking is the condition that keeps Ready False, if any: before the first registration,
+// or when no ready pod is connected. Once registered, a failing Konnect API does not: the
+// data planes keep serving.
 func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32, now time.Time) (registered, connected metav1.Condition, blocking *metav1.Condition, summary *gatewayv1alpha1.KonnectStatus) {
-	registered = metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered}
+	registered = registeredCondition(obs, now)
+	expired := registered.Reason == gatewayv1alpha1.ReasonCertificateExpired
+	if expired || (!obs.Pinned && registered.Status == metav1.ConditionFalse) {
+		blocking = &registered
+	}
+	conns := connections(obs, pods)
 	s := obs.Summary
-	// Judged from the certificate itself, so that it holds while Konnect's API is down.
+	summary = &s
+	summary.ConnectedNodes = int32(len(conns.connected))
+	connected = connectedCondition(obs, conns, desired)
+	if connected.Reason == gatewayv1alpha1.ReasonNodesMissing && len(conns.connected) == 0 && len(conns.pending) == 0 && blocking == nil {
+		blocking = &connected
+	}
+	if obs.PollReason != "" && obs.Pinned {
+		// What was last known stands, but it may be stale: say so.
+		connected.Status, connected.Reason = metav1.ConditionUnknown, obs.PollReason
+		connected.Message = obs.PollMessage + " Last known: " + connected.Message
+	}
+	return registered, connected, blocking, summary
+}
+
+// registeredCondition judges the registration from the certificate itself, so that it holds
+// while Konnect's API is down.
+func registeredCondition(obs KonnectObserved, now time.Time) metav1.Condition {
+	registered := metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectRegistered}
+	s := obs.Summary
 	expiry := ""
 	if s.CertificateNotAfter != nil {
 		expiry = s.CertificateNotAfter.UTC().Format(time.RFC3339)
@@ -123,7 +159,6 @@ func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32, no
 		registered.Status, registered.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonCertificateExpired
 		registered.Message = fmt.Sprintf("Certificate %s expired at %s: the data planes cannot connect to control plane %s until it is replaced.%s",
 			s.CertificateID, expiry, s.ControlPlaneID, failing)
-		blocking = &registered
 	case obs.Pinned && expiry != "" && !obs.RenewBy.IsZero() && !now.Before(obs.RenewBy):
 		registered.Status, registered.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonCertificateExpiring
 		registered.Message = fmt.Sprintf("Certificate %s expires at %s and is past its renewal time (%s); the data planes still connect.%s",
@@ -137,19 +172,18 @@ func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32, no
 	default:
 		registered.Status, registered.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonKonnectRegistered
 		registered.Message = fmt.Sprintf("Certificate %s is pinned to control plane %s", s.CertificateID, s.ControlPlaneID)
-		if s.CertificateNotAfter != nil {
-			registered.Message += ", valid until " + s.CertificateNotAfter.UTC().Format(time.RFC3339)
+		if expiry != "" {
+			registered.Message += ", valid until " + expiry
 		}
 		registered.Message += "."
 	}
-	if !obs.Pinned && registered.Status == metav1.ConditionFalse {
-		blocking = &registered
-	}
+	return registered
+}
 
-	connected = metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectConnected}
-	conns := connections(obs, pods)
-	summary = &s
-	summary.ConnectedNodes = int32(len(conns.connected))
+// connectedCondition judges whether the ready pods checked in with the control plane.
+func connectedCondition(obs KonnectObserved, conns konnectConnections, desired int32) metav1.Condition {
+	connected := metav1.Condition{Type: gatewayv1alpha1.ConditionKonnectConnected}
+	controlPlane := obs.Summary.ControlPlaneID
 	switch {
 	case !obs.Pinned:
 		connected.Status, connected.Reason, connected.Message = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling,
@@ -166,24 +200,16 @@ func konnectConditions(obs KonnectObserved, pods []corev1.Pod, desired int32, no
 	case len(conns.missing) > 0:
 		connected.Status, connected.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonNodesMissing
 		connected.Message = fmt.Sprintf("%d of %d ready pods checked in with control plane %s lately; not seen: %s.",
-			len(conns.connected), conns.ready, s.ControlPlaneID, shortList(conns.missing))
-		if len(conns.connected) == 0 && len(conns.pending) == 0 && blocking == nil {
-			blocking = &connected
-		}
+			len(conns.connected), conns.ready, controlPlane, shortList(conns.missing))
 	case len(conns.pending) > 0:
 		connected.Status, connected.Reason = metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling
 		connected.Message = fmt.Sprintf("%d of %d ready pods checked in with control plane %s; waiting for %s.",
-			len(conns.connected), conns.ready, s.ControlPlaneID, shortList(conns.pending))
+			len(conns.connected), conns.ready, controlPlane, shortList(conns.pending))
 	default:
 		connected.Status, connected.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonConnected
-		connected.Message = fmt.Sprintf("All %d ready pods checked in with control plane %s.", conns.ready, s.ControlPlaneID)
+		connected.Message = fmt.Sprintf("All %d ready pods checked in with control plane %s.", conns.ready, controlPlane)
 	}
-	if obs.PollReason != "" && obs.Pinned {
-		// What was last known stands, but it may be stale: say so.
-		connected.Status, connected.Reason = metav1.ConditionUnknown, obs.PollReason
-		connected.Message = obs.PollMessage + " Last known: " + connected.Message
-	}
-	return registered, connected, blocking, summary
+	return connected
 }
 
 func shortList(names []string) string {

@@ -23,6 +23,17 @@ type MeshObserved struct {
 	UpstreamHosts []string
 }
 
+// mesh judges MeshReady when the spec asks for the mesh.
+func (a *assessment) mesh() {
+	if a.gwd.Spec.Mesh == nil {
+		a.absent(gatewayv1alpha1.ConditionMeshReady)
+		return
+	}
+	c, summary := meshCondition(a.gwd, a.obs)
+	a.st.Mesh = summary
+	a.addOptional(c)
+}
+
 // meshCondition judges the mesh: Istio there, Portico's objects in place, and a sidecar in
 // every ready gateway pod when one is expected.
 func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1.Condition, *gatewayv1alpha1.MeshStatus) {

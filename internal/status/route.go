@@ -26,6 +26,17 @@ const notOpenShiftHint = "This cluster does not serve OpenShift Routes (route.op
 	"so spec.route cannot take effect: remove it, and expose the gateway with spec.service.type " +
 	"LoadBalancer or an Ingress instead."
 
+// route judges RouteAdmitted when the spec asks for a Route, whose hosts come first among
+// the addresses.
+func (a *assessment) route() {
+	if a.gwd.Spec.Route == nil {
+		a.absent(gatewayv1alpha1.ConditionRouteAdmitted)
+		return
+	}
+	a.addOptional(routeCondition(a.gwd, a.obs.Route))
+	a.st.Addresses = append(routeAddresses(a.obs.Route.Route), a.st.Addresses...)
+}
+
 // routeCondition reads the routers' verdicts from the Route's status.
 func routeCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs RouteObserved) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionRouteAdmitted}
