@@ -278,7 +278,7 @@ func copyLabels(gwd *gatewayv1alpha1.GatewayDeployment) map[string]string {
 // from them has completed: until then a pod of the old ReplicaSet may restart and need its file.
 func (r *GatewayDeploymentReconciler) pruneConfigCopies(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run configRun, deployment *appsv1.Deployment) error {
 	// A data plane waiting for its registration has no Deployment, and runs nothing.
-	rolledOut := status.RolloutComplete(deployment, gwd.Spec.DesiredReplicas()) || (deployment == nil && gwd.Spec.Konnect != nil)
+	rolledOut := status.RolloutComplete(deployment, status.DesiredReplicas(gwd, deployment)) || (deployment == nil && gwd.Spec.Konnect != nil)
 	if run.hold || !rolledOut {
 		return nil
 	}

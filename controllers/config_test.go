@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
@@ -19,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
@@ -179,12 +177,7 @@ func TestConfigurationLifecycle(t *testing.T) {
 
 	// At rest, a reconcile of a configured gateway reads everything from the cache: the
 	// source, the copy, the children. Not one request.
-	time.Sleep(500 * time.Millisecond)
-	requests.reset()
-	for range 3 {
-		_, err := reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(gwd)})
-		g.Expect(err).NotTo(HaveOccurred())
-	}
+	reconcileAtRest(t, gwd)
 	g.Expect(requests.in(ns)).To(BeEmpty())
 }
 

@@ -15,7 +15,9 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -193,7 +195,7 @@ func (r *GatewayDeploymentReconciler) applyChildren(ctx context.Context, gwd *ga
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if desired.Deployment != nil {
-			depErr = apply.Apply(ctx, r.applier, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, nil)
+			depErr = apply.Apply(ctx, r.applier, gwd, "Deployment", gwd.Name, deployment, desired.Deployment, r.handOverReplicas)
 		} else if err := r.Get(ctx, types.NamespacedName{Namespace: gwd.Namespace, Name: gwd.Name}, deployment); client.IgnoreNotFound(err) != nil {
 			depErr = err
 		}
@@ -408,6 +410,10 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		// The Deployment and the pods report a gateway's progress: handled first (priority.go).
 		Watches(&appsv1.Deployment{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfChild)), builder.WithPredicates(notOnCreate, deploymentNews)).
 		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(gatewayOfChild), builder.WithPredicates(notOnCreate)).
+		// A budget's status follows every pod: only changes to its spec, or its deletion, matter.
+		Watches(&policyv1.PodDisruptionBudget{}, handler.EnqueueRequestsFromMapFunc(gatewayOfChild), builder.WithPredicates(notOnCreate, predicate.GenerationChangedPredicate{})).
+		// The autoscaler's status (its replicas, whether it can read metrics) is the gateway's.
+		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, handler.EnqueueRequestsFromMapFunc(gatewayOfChild), builder.WithPredicates(notOnCreate)).
 		// The registration Secrets (owned) and the token and certificate Secrets users label
 		// for Portico: a fixed or rotated Secret re-triggers the gateways that name it.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfSecret)).

@@ -671,7 +671,7 @@ func (r *registrar) finishKonnect(ctx context.Context, gwd *gatewayv1alpha1.Gate
 	reg := &run.reg
 	d := obs.Deployment
 	if d != nil && konnect.UnpinRetired(*reg, d.Spec.Template.Annotations[render.AnnotationKonnectCertificate],
-		status.RolloutComplete(d, gwd.Spec.DesiredReplicas())) {
+		status.RolloutComplete(d, status.DesiredReplicas(gwd, d))) {
 		remaining, err := r.unpin(ctx, run.client, reg.Retired)
 		reg.Retired = remaining
 		if err != nil {

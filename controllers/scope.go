@@ -57,7 +57,7 @@ func (r *GatewayDeploymentReconciler) steps() []reconcileStep {
 		r.stepReadPlatform,        // who assigns UIDs, whether Istio injects (capabilities.go, mesh.go)
 		r.stepCheckConfig,         // the Kong configuration, checked and copied (config.go)
 		r.stepRender,              // the desired children (internal/render)
-		r.stepApply,               // Deployment and Service, Istio's objects, the Route
+		r.stepApply,               // Deployment and Service, budget and autoscaler, Istio's objects, the Route
 		r.stepObservePods,         // the gateway's pods, for status
 		r.stepPruneConfigCopies,   // copies no pod can need any more (config.go)
 		r.stepFinishKonnect,       // rotation, unpinning, the data planes' check-ins (konnect.go)
@@ -131,7 +131,7 @@ func (r *GatewayDeploymentReconciler) stepRender(_ context.Context, s *scope) er
 // Route does not keep the Deployment from being written.
 func (r *GatewayDeploymentReconciler) stepApply(ctx context.Context, s *scope) error {
 	errs := []error{s.configErr}
-	for _, part := range []applyStep{r.applyChildren, r.applyMesh, r.applyRoute} {
+	for _, part := range []applyStep{r.applyChildren, r.applyScaling, r.applyMesh, r.applyRoute} {
 		after, err := part(ctx, s.gwd, s.desired, &s.obs)
 		s.after(after)
 		errs = append(errs, err)

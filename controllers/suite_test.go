@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/capability"
 	"github.com/portico-dev/portico/internal/konnect"
@@ -160,6 +161,18 @@ func (c *requestCounter) reset() {
 	c.mu.Lock()
 	c.counts = nil
 	c.mu.Unlock()
+}
+
+// reconcileAtRest lets the cache catch up with the last writes, then reconciles gwd three
+// times with the request counter reset, for the caller to read what those reconciles sent.
+func reconcileAtRest(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment) {
+	t.Helper()
+	time.Sleep(500 * time.Millisecond)
+	requests.reset()
+	for range 3 {
+		_, err := reconciler.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(gwd)})
+		NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	}
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)

@@ -23,6 +23,9 @@ const (
 	// ConditionUpstreamsInMesh says whether the configuration's upstreams are cluster Services
 	// the sidecar sends with mTLS; set only for a configured gateway with a sidecar.
 	ConditionUpstreamsInMesh = "UpstreamsInMesh"
+	// ConditionAutoscaling says whether the HorizontalPodAutoscaler can compute its metrics
+	// and scale; set only with spec.autoscaling. It does not make Ready False: the pods serve.
+	ConditionAutoscaling = "Autoscaling"
 )
 
 // Condition reasons, CamelCase as metav1.Condition requires.
@@ -91,6 +94,10 @@ const (
 	// ReasonUpstreamsInMesh and ReasonUpstreamsBypassMesh judge the upstreams against the mesh.
 	ReasonUpstreamsInMesh     = "UpstreamsInMesh"
 	ReasonUpstreamsBypassMesh = "UpstreamsBypassMesh"
+
+	// ReasonScalingActive: the HorizontalPodAutoscaler computes its metrics and scales.
+	// When it cannot, the condition carries its own reason (FailedGetResourceMetric...).
+	ReasonScalingActive = "ScalingActive"
 )
 
 // Labels every child carries. The cache selects owned objects by LabelManagedBy.

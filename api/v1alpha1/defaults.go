@@ -20,6 +20,10 @@ const (
 	DefaultCertificateRenewBefore       = 30 * 24 * time.Hour // "720h" in the CEL rules
 	DefaultPollInterval                 = time.Minute
 	DefaultConfigKey                    = "kong.yml"
+	DefaultMinReplicas            int32 = 1
+	// DefaultDisruptionMaxUnavailable is not a CRD default: it applies only to a gateway
+	// with no spec.disruption that runs more than one pod.
+	DefaultDisruptionMaxUnavailable = 1
 )
 
 // ComponentGateway is the app.kubernetes.io/component of the gateway's Deployment, Service
@@ -32,6 +36,35 @@ func (s *GatewayDeploymentSpec) DesiredReplicas() int32 {
 		return DefaultReplicas
 	}
 	return *s.Replicas
+}
+
+// MinReplicasOrDefault is the fewest pods the HorizontalPodAutoscaler keeps.
+func (a *AutoscalingSpec) MinReplicasOrDefault() int32 {
+	if a.MinReplicas == nil {
+		return DefaultMinReplicas
+	}
+	return *a.MinReplicas
+}
+
+// DisruptionBudget is the PodDisruptionBudget the spec asks for: minAvailable or
+// maxUnavailable (one of them set), or nil for none. Left to the default, a gateway that runs
+// more than one pod gets maxUnavailable 1 (DefaultDisruptionMaxUnavailable).
+func (s *GatewayDeploymentSpec) DisruptionBudget() *DisruptionSpec {
+	switch {
+	case s.Disruption != nil && s.Disruption.MinAvailable == nil && s.Disruption.MaxUnavailable == nil:
+		return nil // {}: opted out
+	case s.Disruption != nil:
+		return s.Disruption
+	}
+	fewest := s.DesiredReplicas()
+	if s.Autoscaling != nil {
+		fewest = s.Autoscaling.MinReplicasOrDefault()
+	}
+	if fewest <= 1 {
+		return nil
+	}
+	one := intstr.FromInt32(DefaultDisruptionMaxUnavailable)
+	return &DisruptionSpec{MaxUnavailable: &one}
 }
 
 // MaxSurgeOrDefault is the rollout's maxSurge.

@@ -51,6 +51,7 @@ func TestDefaultsMatchTheCRD(t *testing.T) {
 		{"konnect.pollInterval", defaultOf("konnect", "pollInterval"), durationString(konnect.PollIntervalOrDefault())},
 		{"config.configMapKeyRef.key", defaultOf("config", "configMapKeyRef", "key"), DefaultConfigKey},
 		{"config.secretKeyRef.key", defaultOf("config", "secretKeyRef", "key"), DefaultConfigKey},
+		{"autoscaling.minReplicas", defaultOf("autoscaling", "minReplicas"), strconv.Itoa(int((&AutoscalingSpec{}).MinReplicasOrDefault()))},
 	} {
 		if c.crd != c.method {
 			t.Errorf("spec.%s: the CRD defaults to %s, the API's method to %s", c.path, c.crd, c.method)

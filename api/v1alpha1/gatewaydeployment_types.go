@@ -4,6 +4,7 @@
 package v1alpha1
 
 import (
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -18,6 +19,9 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.env) || self.env.all(e, !(e.name in ['KONG_DATABASE', 'KONG_PROXY_LISTEN', 'KONG_STATUS_LISTEN', 'KONG_PREFIX', 'KONG_PORT_MAPS', 'KONG_NGINX_DAEMON', 'KONG_DECLARATIVE_CONFIG', 'KONG_DECLARATIVE_CONFIG_STRING']))",message="env may not set KONG_DATABASE, KONG_PROXY_LISTEN, KONG_STATUS_LISTEN, KONG_PREFIX, KONG_PORT_MAPS, KONG_NGINX_DAEMON, KONG_DECLARATIVE_CONFIG or KONG_DECLARATIVE_CONFIG_STRING: Portico owns these settings (proxy listeners come from spec.service.ports, the configuration from spec.config)"
 // +kubebuilder:validation:XValidation:rule="!has(self.konnect) || !has(self.env) || self.env.all(e, !(e.name in ['KONG_ROLE', 'KONG_KONNECT_MODE', 'KONG_CLUSTER_MTLS', 'KONG_CLUSTER_CONTROL_PLANE', 'KONG_CLUSTER_SERVER_NAME', 'KONG_CLUSTER_TELEMETRY_ENDPOINT', 'KONG_CLUSTER_TELEMETRY_SERVER_NAME', 'KONG_CLUSTER_CERT', 'KONG_CLUSTER_CERT_KEY', 'KONG_CLUSTER_DP_LABELS']))",message="with konnect set, env may not set KONG_ROLE, KONG_KONNECT_MODE or KONG_CLUSTER_* settings: Portico derives them from spec.konnect"
 // +kubebuilder:validation:XValidation:rule="!(has(self.config) && has(self.konnect))",message="set config or konnect, not both: a Konnect data plane takes its configuration from its control plane"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.targetCPUUtilizationPercentage) || (has(self.resources) && has(self.resources.requests) && 'cpu' in self.resources.requests)",message="autoscaling.targetCPUUtilizationPercentage needs resources.requests.cpu: utilisation is measured against the request"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.targetMemoryUtilizationPercentage) || (has(self.resources) && has(self.resources.requests) && 'memory' in self.resources.requests)",message="autoscaling.targetMemoryUtilizationPercentage needs resources.requests.memory: utilisation is measured against the request"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(oldSelf.autoscaling) || self.replicas == oldSelf.replicas",message="spec.replicas cannot change while spec.autoscaling is set: the HorizontalPodAutoscaler sets the number of pods. Change spec.autoscaling.minReplicas or maxReplicas instead, or remove spec.autoscaling first"
 type GatewayDeploymentSpec struct {
 	// image is the Kong Gateway container image. When omitted, the operator's default gateway
 	// image is used (the operator's RELATED_IMAGE_GATEWAY setting).
@@ -79,6 +83,21 @@ type GatewayDeploymentSpec struct {
 	// +kubebuilder:default={}
 	Rollout RolloutSpec `json:"rollout,omitempty"`
 
+	// disruption limits how many gateway pods voluntary disruptions (node drains, cluster
+	// upgrades) may take at once, through a PodDisruptionBudget Portico owns. When omitted, a
+	// gateway that runs more than one pod (autoscaling: whose minReplicas is over one) gets
+	// maxUnavailable 1, and one with a single pod gets none: a budget that blocks every drain
+	// is worse than none. Set it to {} for no PodDisruptionBudget at all.
+	// +optional
+	Disruption *DisruptionSpec `json:"disruption,omitempty"`
+
+	// autoscaling has Portico own a HorizontalPodAutoscaler (autoscaling/v2) for the gateway's
+	// Deployment. While it is set, the HorizontalPodAutoscaler sets the number of pods:
+	// spec.replicas is not applied, and may not change (kubectl scale is refused).
+	// Utilisation targets need the matching spec.resources.requests.
+	// +optional
+	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
+
 	// route asks for an OpenShift Route to the gateway's Service (OpenShift only).
 	// +optional
 	Route *RouteSpec `json:"route,omitempty"`
@@ -104,6 +123,61 @@ type GatewayDeploymentSpec struct {
 	// gateway.
 	// +optional
 	Config *ConfigSource `json:"config,omitempty"`
+}
+
+// DisruptionSpec is the gateway's PodDisruptionBudget: at most one of minAvailable and
+// maxUnavailable; neither means none.
+// +kubebuilder:validation:XValidation:rule="!(has(self.minAvailable) && has(self.maxUnavailable))",message="set minAvailable or maxUnavailable, not both"
+type DisruptionSpec struct {
+	// minAvailable is how many gateway pods (a number, or a percentage of the desired ones)
+	// must stay available during voluntary disruptions.
+	// +optional
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]{1,3}%$')",message="minAvailable is a number of at least 0 or a percentage such as 50%"
+	MinAvailable *intstr.IntOrString `json:"minAvailable,omitempty"`
+
+	// maxUnavailable is how many gateway pods (a number, or a percentage of the desired ones)
+	// voluntary disruptions may take at once.
+	// +optional
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]{1,3}%$')",message="maxUnavailable is a number of at least 0 or a percentage such as 25%"
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+}
+
+// AutoscalingSpec is the gateway's HorizontalPodAutoscaler.
+// +kubebuilder:validation:XValidation:rule="self.minReplicas <= self.maxReplicas",message="minReplicas may not exceed maxReplicas"
+// +kubebuilder:validation:XValidation:rule="has(self.targetCPUUtilizationPercentage) || has(self.targetMemoryUtilizationPercentage)",message="set targetCPUUtilizationPercentage, targetMemoryUtilizationPercentage or both: the HorizontalPodAutoscaler needs a metric"
+type AutoscalingSpec struct {
+	// minReplicas is the fewest gateway pods.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MinReplicas *int32 `json:"minReplicas,omitempty"`
+
+	// maxReplicas is the most gateway pods.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxReplicas int32 `json:"maxReplicas"`
+
+	// targetCPUUtilizationPercentage is the average CPU use the pods are scaled to, as a
+	// percentage of spec.resources.requests.cpu.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	TargetCPUUtilizationPercentage *int32 `json:"targetCPUUtilizationPercentage,omitempty"`
+
+	// targetMemoryUtilizationPercentage is the average memory use the pods are scaled to, as
+	// a percentage of spec.resources.requests.memory.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
+
+	// behavior tunes how fast the gateway scales up and down, as the HorizontalPodAutoscaler's
+	// own behavior field does.
+	// +optional
+	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
 }
 
 // ConfigSource names the object that holds a Kong declarative configuration: exactly one of
@@ -592,6 +666,17 @@ type KonnectStatus struct {
 	ConnectedNodes int32 `json:"connectedNodes"`
 }
 
+// AutoscalingStatus is what the gateway's HorizontalPodAutoscaler reports.
+type AutoscalingStatus struct {
+	// currentReplicas is how many pods the HorizontalPodAutoscaler last saw.
+	CurrentReplicas int32 `json:"currentReplicas"`
+	// desiredReplicas is how many pods it last asked for.
+	DesiredReplicas int32 `json:"desiredReplicas"`
+	// lastScaleTime is when it last changed the number of pods.
+	// +optional
+	LastScaleTime *metav1.Time `json:"lastScaleTime,omitempty"`
+}
+
 // GatewayDeploymentStatus is the observed state of a GatewayDeployment.
 type GatewayDeploymentStatus struct {
 	// observedGeneration is the spec generation this status describes.
@@ -626,6 +711,10 @@ type GatewayDeploymentStatus struct {
 	// mesh summarises the gateway's Istio settings, when it asks for any.
 	// +optional
 	Mesh *MeshStatus `json:"mesh,omitempty"`
+
+	// autoscaling is the HorizontalPodAutoscaler's view, when spec.autoscaling is set.
+	// +optional
+	Autoscaling *AutoscalingStatus `json:"autoscaling,omitempty"`
 
 	// konnect summarises the gateway's registration with Konnect, when it asks for one.
 	// +optional

@@ -65,7 +65,6 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 
 	rollout := spec.Rollout
 	deploymentSpec := appsv1ac.DeploymentSpec().
-		WithReplicas(spec.DesiredReplicas()).
 		WithSelector(metav1ac.LabelSelector().WithMatchLabels(gwd.SelectorLabels())).
 		WithRevisionHistoryLimit(revisionHistoryLimit).
 		WithStrategy(appsv1ac.DeploymentStrategy().
@@ -82,11 +81,18 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	if rollout.ProgressDeadlineSeconds != nil {
 		deploymentSpec.WithProgressDeadlineSeconds(*rollout.ProgressDeadlineSeconds)
 	}
-
-	return appsv1ac.Deployment(gwd.Name, gwd.Namespace).
+	deployment := appsv1ac.Deployment(gwd.Name, gwd.Namespace).
 		WithLabels(Labels(gwd, gatewayv1alpha1.ComponentGateway)).
 		WithOwnerReferences(ownerReference(gwd)).
-		WithSpec(deploymentSpec), nil
+		WithSpec(deploymentSpec)
+	if spec.Autoscaling == nil {
+		deploymentSpec.WithReplicas(spec.DesiredReplicas())
+	} else {
+		// The autoscaler sets replicas through the scale subresource: Portico leaves them out,
+		// or every apply would undo its work.
+		deployment.WithAnnotations(map[string]string{AnnotationReplicas: ReplicasAutoscaled})
+	}
+	return deployment, nil
 }
 
 // Image is the gateway image gwd runs.

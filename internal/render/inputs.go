@@ -12,7 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	policyv1ac "k8s.io/client-go/applyconfigurations/policy/v1"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 )
@@ -54,6 +56,9 @@ type Objects struct {
 	PeerAuthentication *istiosecurityac.PeerAuthenticationApplyConfiguration
 	// Route is OpenShift's; nil when not asked for.
 	Route *unstructured.Unstructured
+	// PodDisruptionBudget and HorizontalPodAutoscaler are nil when not asked for.
+	PodDisruptionBudget     *policyv1ac.PodDisruptionBudgetApplyConfiguration
+	HorizontalPodAutoscaler *autoscalingv2ac.HorizontalPodAutoscalerApplyConfiguration
 }
 
 // ownerGVK is the GatewayDeployment's kind, for owner references.
@@ -88,10 +93,19 @@ func Render(in Inputs) (*Objects, error) {
 	if err != nil {
 		return nil, err
 	}
+	pdb, err := PodDisruptionBudget(in)
+	if err != nil {
+		return nil, err
+	}
+	hpa, err := HorizontalPodAutoscaler(in)
+	if err != nil {
+		return nil, err
+	}
 	if in.GatewayDeployment.Spec.Konnect != nil && in.Konnect == nil {
 		// A data plane without its control plane serves nothing: no Deployment until the
-		// gateway is registered (an existing one is left as it is).
-		deployment = nil
+		// gateway is registered (an existing one is left as it is), nor an autoscaler for it.
+		deployment, hpa = nil, nil
 	}
-	return &Objects{Deployment: deployment, Service: service, DestinationRules: rules, PeerAuthentication: peerAuthentication, Route: route}, nil
+	return &Objects{Deployment: deployment, Service: service, DestinationRules: rules, PeerAuthentication: peerAuthentication, Route: route,
+		PodDisruptionBudget: pdb, HorizontalPodAutoscaler: hpa}, nil
 }

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/operator-framework/operator-lib/proxy"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -93,6 +94,19 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 		}),
 		"configured-from-secret": defaulted("private", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.Config = &gatewayv1alpha1.ConfigSource{SecretKeyRef: &gatewayv1alpha1.ConfigKeyRef{Name: "private-routes", Key: "kong.json"}}
+		}),
+		// Autoscaled: no replicas in the Deployment; the budget follows minReplicas.
+		"autoscaled": defaulted("elastic", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Resources = &corev1.ResourceRequirements{Requests: corev1.ResourceList{
+				corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("256Mi")}}
+			s.Autoscaling = &gatewayv1alpha1.AutoscalingSpec{MinReplicas: ptr.To[int32](2), MaxReplicas: 10,
+				TargetCPUUtilizationPercentage: ptr.To[int32](70), TargetMemoryUtilizationPercentage: ptr.To[int32](80),
+				Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleDown: &autoscalingv2.HPAScalingRules{
+					StabilizationWindowSeconds: ptr.To[int32](600)}}}
+		}),
+		// One pod and an explicit budget: the user's choice stands, even one that blocks drains.
+		"explicit-budget": defaulted("guarded", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Disruption = &gatewayv1alpha1.DisruptionSpec{MinAvailable: ptr.To(intstr.FromString("50%"))}
 		}),
 		// A Konnect gateway before and after its registration: no Deployment until then.
 		"konnect-awaiting-registration": defaulted("hybrid", konnectSpec),
@@ -200,6 +214,12 @@ func TestGolden(t *testing.T) {
 			}
 			if objs.Route != nil {
 				all = append(all, objs.Route.Object)
+			}
+			if objs.PodDisruptionBudget != nil {
+				all = append(all, objs.PodDisruptionBudget)
+			}
+			if objs.HorizontalPodAutoscaler != nil {
+				all = append(all, objs.HorizontalPodAutoscaler)
 			}
 			for _, obj := range all {
 				y, err := yaml.Marshal(obj)

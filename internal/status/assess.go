@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -23,6 +24,8 @@ type Observed struct {
 	Service    *corev1.Service
 	// Pods are the gateway's pods.
 	Pods []corev1.Pod
+	// Autoscaler is the gateway's HorizontalPodAutoscaler as applied or cached; nil without.
+	Autoscaler *autoscalingv2.HorizontalPodAutoscaler
 	// ApplyError is set when a child could not be written.
 	ApplyError error
 	// Conflicts describe children Portico did not write because another object has their name.
@@ -40,13 +43,14 @@ type Observed struct {
 // Assess computes gwd's status from what was observed. Conditions keep their
 // lastTransitionTime unless their status changes; now stamps the ones that do.
 func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Time) gatewayv1alpha1.GatewayDeploymentStatus {
-	a := &assessment{gwd: gwd, obs: obs, desired: gwd.Spec.DesiredReplicas(), now: now}
+	a := &assessment{gwd: gwd, obs: obs, desired: DesiredReplicas(gwd, obs.Deployment), now: now}
 	a.st = gatewayv1alpha1.GatewayDeploymentStatus{
 		ObservedGeneration: gwd.Generation,
 		Selector:           labels.SelectorFromSet(gwd.SelectorLabels()).String(),
 		Conditions:         append([]metav1.Condition(nil), gwd.Status.Conditions...),
 	}
 	a.replicas()
+	a.autoscaling()
 	a.mesh()
 	a.route()
 	a.konnect()
