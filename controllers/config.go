@@ -73,15 +73,18 @@ func (r *GatewayDeploymentReconciler) resolveConfig(ctx context.Context, gwd *ga
 		run.hold = true
 		run.recheck = reason == gatewayv1alpha1.ReasonConfigNotFound || reason == gatewayv1alpha1.ReasonConfigNotLabelled
 		run.observed.Reason, run.observed.Message = reason, why
-		r.tellConfigProblem(gwd, reason, why)
+		r.tellProblem(gwd, gatewayv1alpha1.ConditionConfigValid, reason, why)
 		return run, nil
 	}
 	run.render = &render.Config{Secret: src.SecretKeyRef != nil, Name: render.ConfigCopyName(gwd.Name, verdict.hash)}
 	run.observed.Copy = run.render.Name
-	if err := r.ensureConfigCopy(ctx, gwd, run.render, data); err != nil {
-		return run, err
-	}
-	return run, nil
+	return run, r.ensureCopy(ctx, gwd, immutableCopy{
+		secret: run.render.Secret, name: run.render.Name, component: render.ComponentConfig,
+		data:   func() map[string][]byte { return map[string][]byte{render.ConfigKey: data()} },
+		reason: gatewayv1alpha1.ReasonConfigAccepted,
+		message: fmt.Sprintf("Checked %s and copied it to %s; the pods roll onto it once", describeSource(src),
+			run.render.Name),
+	})
 }
 
 // configVerdict is what the checks found of one version of a gateway's configuration.
@@ -207,24 +210,34 @@ func contentHash(data []byte) string {
 	return hex.EncodeToString(sum[:5])
 }
 
-// tellConfigProblem raises a Warning event when the configuration's problem is new: the same
-// finding at the next reconcile is already in the status.
-func (r *GatewayDeploymentReconciler) tellConfigProblem(gwd *gatewayv1alpha1.GatewayDeployment, reason, message string) {
+// tellProblem raises a Warning event when a condition's problem is new: the same finding at
+// the next reconcile is already in the status, whose message begins with the event's.
+func (r *GatewayDeploymentReconciler) tellProblem(gwd *gatewayv1alpha1.GatewayDeployment, condType, reason, message string) {
 	for _, c := range gwd.Status.Conditions {
-		if c.Type == gatewayv1alpha1.ConditionConfigValid && c.Reason == reason && strings.HasPrefix(c.Message, message) {
+		if c.Type == condType && c.Reason == reason && strings.HasPrefix(c.Message, message) {
 			return
 		}
 	}
-	r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, reason, "CheckConfig", "%s", message)
+	r.Recorder.Eventf(gwd, nil, corev1.EventTypeWarning, reason, "Check", "%s", message)
 }
 
-// ensureConfigCopy creates the immutable copy of a checked configuration, unless it exists.
-// The copy, not the user's object, is what the pods mount: a later edit of the source cannot
-// reach a pod unchecked, and a pod that restarts mid-rollout still finds its version.
-func (r *GatewayDeploymentReconciler) ensureConfigCopy(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, c *render.Config, data func() []byte) error {
-	reader, obj, kind := r.configObject(c.Secret)
-	key := types.NamespacedName{Namespace: gwd.Namespace, Name: c.Name}
-	child := kind + "/" + c.Name
+// immutableCopy is Portico's checked copy of what a user labelled for it (a configuration,
+// the listener certificates): the copy, not the user's object, is what the pods mount, so a
+// later edit of the source cannot reach a pod unchecked, and a pod that restarts mid-rollout
+// still finds its version. Its name carries its content's hash.
+type immutableCopy struct {
+	secret          bool
+	name, component string
+	data            func() map[string][]byte
+	// reason and message are the Normal event told when it is made.
+	reason, message string
+}
+
+// ensureCopy creates c, unless it exists.
+func (r *GatewayDeploymentReconciler) ensureCopy(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, c immutableCopy) error {
+	reader, obj, kind := r.configObject(c.secret)
+	key := types.NamespacedName{Namespace: gwd.Namespace, Name: c.name}
+	child := kind + "/" + c.name
 	switch err := reader.Get(ctx, key, obj); {
 	case err == nil:
 		if !metav1.IsControlledBy(obj, gwd) {
@@ -232,7 +245,7 @@ func (r *GatewayDeploymentReconciler) ensureConfigCopy(ctx context.Context, gwd 
 		}
 		return nil
 	case !apierrors.IsNotFound(err):
-		return fmt.Errorf("reading %s %s: %w", kind, c.Name, err)
+		return fmt.Errorf("reading %s %s: %w", kind, c.name, err)
 	}
 	if wait, ok := r.applier.RecentlyCreated(gwd, child, obj); ok {
 		apply.ChangesFrom(ctx).AwaitCache(wait)
@@ -240,7 +253,7 @@ func (r *GatewayDeploymentReconciler) ensureConfigCopy(ctx context.Context, gwd 
 	}
 	existing, err := r.applier.Existing(ctx, key, obj)
 	if err != nil {
-		return fmt.Errorf("reading %s %s: %w", kind, c.Name, err)
+		return fmt.Errorf("reading %s %s: %w", kind, c.name, err)
 	}
 	if existing != nil {
 		if !metav1.IsControlledBy(existing, gwd) {
@@ -248,47 +261,46 @@ func (r *GatewayDeploymentReconciler) ensureConfigCopy(ctx context.Context, gwd 
 		}
 		return nil // Portico's own copy, its label removed: it is immutable, so still right
 	}
+	labels := render.Labels(gwd, c.component)
+	labels[gatewayv1alpha1.LabelConfig] = gatewayv1alpha1.ConfigCopyValue
 	meta := metav1.ObjectMeta{
-		Name: c.Name, Namespace: gwd.Namespace,
-		Labels:          copyLabels(gwd),
+		Name: c.name, Namespace: gwd.Namespace, Labels: labels,
 		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(gwd, gatewayv1alpha1.GroupVersion.WithKind("GatewayDeployment"))},
 	}
-	if c.Secret {
-		obj = &corev1.Secret{ObjectMeta: meta, Immutable: ptr.To(true), Data: map[string][]byte{render.ConfigKey: data()}}
+	if c.secret {
+		obj = &corev1.Secret{ObjectMeta: meta, Immutable: ptr.To(true), Data: c.data()}
 	} else {
-		obj = &corev1.ConfigMap{ObjectMeta: meta, Immutable: ptr.To(true), Data: map[string]string{render.ConfigKey: string(data())}}
+		data := map[string]string{}
+		for k, v := range c.data() {
+			data[k] = string(v)
+		}
+		obj = &corev1.ConfigMap{ObjectMeta: meta, Immutable: ptr.To(true), Data: data}
 	}
 	if err := r.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating %s %s: %w", kind, c.Name, err)
+		return fmt.Errorf("creating %s %s: %w", kind, c.name, err)
 	}
 	r.applier.RememberCreated(gwd, child, obj)
-	log.FromContext(ctx).Info("created", "kind", kind, "name", c.Name)
-	r.Recorder.Eventf(gwd, obj, corev1.EventTypeNormal, "ConfigAccepted", "Create",
-		"Checked %s and copied it to %s %s; the pods roll onto it once", describeSource(gwd.Spec.Config), kind, c.Name)
+	log.FromContext(ctx).Info("created", "kind", kind, "name", c.name)
+	r.Recorder.Eventf(gwd, obj, corev1.EventTypeNormal, c.reason, "Create", "%s", c.message)
 	return nil
 }
 
-func copyLabels(gwd *gatewayv1alpha1.GatewayDeployment) map[string]string {
-	l := render.Labels(gwd, render.ComponentConfig)
-	l[gatewayv1alpha1.LabelConfig] = gatewayv1alpha1.ConfigCopyValue
-	return l
-}
-
-// pruneConfigCopies deletes the copies the gateway no longer mounts, once the rollout away
-// from them has completed: until then a pod of the old ReplicaSet may restart and need its file.
-func (r *GatewayDeploymentReconciler) pruneConfigCopies(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run configRun, deployment *appsv1.Deployment) error {
+// pruneCopies deletes the copies of component the gateway no longer mounts (wanted names the
+// one it does), once the rollout away from them has completed: until then a pod of the old
+// ReplicaSet may restart and need its file. Held, the Deployment was left as it is: its pods
+// may mount any of them.
+func (r *GatewayDeploymentReconciler) pruneCopies(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, component, wanted string, held bool, deployment *appsv1.Deployment) error {
 	// A data plane waiting for its registration has no Deployment, and runs nothing.
 	rolledOut := status.RolloutComplete(deployment, status.DesiredReplicas(gwd, deployment)) || (deployment == nil && gwd.Spec.Konnect != nil)
-	if run.hold || !rolledOut {
+	if held || !rolledOut {
 		return nil
 	}
-	wanted := map[string]bool{}
-	if run.render != nil {
-		wanted[run.render.Name] = true
+	keep := map[string]bool{wanted: wanted != ""}
+	errs := []error{r.prune(ctx, r.configSecrets, gwd, component, keep, &corev1.SecretList{})}
+	if component == render.ComponentConfig {
+		errs = append(errs, r.prune(ctx, r.Client, gwd, component, keep, &corev1.ConfigMapList{}))
 	}
-	return errors.Join(
-		r.prune(ctx, r.Client, gwd, render.ComponentConfig, wanted, &corev1.ConfigMapList{}),
-		r.prune(ctx, r.configSecrets, gwd, render.ComponentConfig, wanted, &corev1.SecretList{}))
+	return errors.Join(errs...)
 }
 
 // configSelector selects the ConfigMaps and Secrets the config caches hold: users' sources
@@ -343,21 +355,26 @@ func dataSize[V string | []byte](data map[string]V) int {
 	return size
 }
 
-// configSourcesIndex indexes GatewayDeployments by the object spec.config names, as
-// "ConfigMap/name" or "Secret/name".
+// configSourcesIndex indexes GatewayDeployments by the objects spec.config and spec.tls name,
+// as "ConfigMap/name" or "Secret/name".
 const configSourcesIndex = "spec.config.source"
 
 func configSources(obj client.Object) []string {
-	c := obj.(*gatewayv1alpha1.GatewayDeployment).Spec.Config
-	switch {
+	spec := &obj.(*gatewayv1alpha1.GatewayDeployment).Spec
+	var out []string
+	switch c := spec.Config; {
 	case c == nil:
-		return nil
 	case c.SecretKeyRef != nil:
-		return []string{"Secret/" + c.SecretKeyRef.Name}
+		out = append(out, "Secret/"+c.SecretKeyRef.Name)
 	case c.ConfigMapKeyRef != nil:
-		return []string{"ConfigMap/" + c.ConfigMapKeyRef.Name}
+		out = append(out, "ConfigMap/"+c.ConfigMapKeyRef.Name)
 	}
-	return nil
+	if spec.TLS != nil {
+		for _, ref := range spec.TLS.CertificateSecretRefs {
+			out = append(out, "Secret/"+ref.Name)
+		}
+	}
+	return out
 }
 
 // gatewaysOfConfig names the gateways a configuration object concerns: the owner of a copy,

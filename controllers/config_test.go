@@ -13,7 +13,6 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -145,17 +144,8 @@ func TestConfigurationLifecycle(t *testing.T) {
 		g.Expect(deployment(t, gwd).Generation).To(Equal(generation), "%s changed the pod template", f)
 	}
 	g.Expect(configCopies(t, ns)).To(ConsistOf(strings.TrimPrefix(first, "ConfigMap/")))
-	g.Eventually(func(g Gomega) {
-		events := &eventsv1.EventList{}
-		g.Expect(k8s.List(ctx, events, client.InNamespace(ns))).To(Succeed())
-		invalid := 0
-		for _, e := range events.Items {
-			if e.Type == corev1.EventTypeWarning && e.Reason == gatewayv1alpha1.ReasonConfigInvalid {
-				invalid++
-			}
-		}
-		g.Expect(invalid).To(BeNumerically(">=", 10))
-	}, timeout, interval).Should(Succeed())
+	g.Eventually(func() int { return warnings(t, ns, gatewayv1alpha1.ReasonConfigInvalid) }, timeout, interval).
+		Should(BeNumerically(">=", 10))
 
 	// Fixed: one rollout onto a new copy; the old copy stays until that rollout completed.
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(source), source)).To(Succeed())

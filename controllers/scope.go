@@ -26,6 +26,7 @@ type scope struct {
 
 	konnect *konnectRun
 	config  configRun
+	tls     tlsRun
 	inputs  render.Inputs
 	desired *render.Objects
 	obs     status.Observed
@@ -34,14 +35,19 @@ type scope struct {
 	requeue time.Duration
 	// errs are failures that end the reconcile in error once the status is written.
 	errs []error
-	// configErr is the configuration step's failure, which may be a child conflict (its copy).
-	configErr error
+	// configErr and tlsErr are the failures of the steps that copy, which may be a child
+	// conflict (the copy's name taken).
+	configErr, tlsErr error
 	// stop ends the list of steps early; the status is still written.
 	stop bool
 	// finalizing is, while the gateway is being deleted, the condition its finalize steps
 	// report (nil: nothing to say).
 	finalizing *metav1.Condition
 }
+
+// held tells whether the Deployment is left as it is (a configuration or certificates that
+// cannot be used): its pods may mount any copy.
+func (s *scope) held() bool { return s.config.hold || s.tls.hold }
 
 func (s *scope) after(d time.Duration) { s.requeue = soonest(s.requeue, d) }
 
@@ -56,10 +62,11 @@ func (r *GatewayDeploymentReconciler) steps() []reconcileStep {
 		r.stepRegisterWithKonnect, // the registration the pods connect with (konnect.go)
 		r.stepReadPlatform,        // who assigns UIDs, whether Istio injects (capabilities.go, mesh.go)
 		r.stepCheckConfig,         // the Kong configuration, checked and copied (config.go)
+		r.stepCheckTLS,            // the listener certificates, checked and copied (tls.go)
 		r.stepRender,              // the desired children (internal/render)
 		r.stepApply,               // Deployment and Service, budget and autoscaler, Istio's objects, the Route
 		r.stepObservePods,         // the gateway's pods, for status
-		r.stepPruneConfigCopies,   // copies no pod can need any more (config.go)
+		r.stepPruneCopies,         // copies no pod can need any more (config.go)
 		r.stepFinishKonnect,       // rotation, unpinning, the data planes' check-ins (konnect.go)
 	}
 }
@@ -107,6 +114,21 @@ func (r *GatewayDeploymentReconciler) stepCheckConfig(ctx context.Context, s *sc
 	return nil
 }
 
+func (r *GatewayDeploymentReconciler) stepCheckTLS(ctx context.Context, s *scope) error {
+	var err error
+	s.tls, err = r.resolveTLS(ctx, s.gwd)
+	s.obs.TLS, s.inputs.TLS = s.tls.observed, s.tls.render
+	s.after(s.tls.after)
+	if s.tls.recheck {
+		s.after(cmp.Or(r.ConflictRecheck, DefaultConflictRecheck))
+	}
+	s.tlsErr = err
+	if err != nil {
+		s.tls.hold = true // the copy may not be there: never roll onto it
+	}
+	return nil
+}
+
 func (r *GatewayDeploymentReconciler) stepRender(_ context.Context, s *scope) error {
 	s.inputs.GatewayDeployment, s.inputs.DefaultImage, s.inputs.ProxyEnv = s.gwd, r.DefaultImage, r.ProxyEnv
 	desired, err := render.Render(s.inputs)
@@ -115,9 +137,9 @@ func (r *GatewayDeploymentReconciler) stepRender(_ context.Context, s *scope) er
 		s.errs = append(s.errs, err)
 		return nil
 	}
-	if s.config.hold {
-		// Never roll the pods onto a configuration that cannot be used: the Deployment stays
-		// exactly as it is.
+	if s.held() {
+		// Never roll the pods onto a configuration or certificates that cannot be used: the
+		// Deployment stays exactly as it is.
 		desired.Deployment = nil
 	}
 	if len(desired.DestinationRules) > 0 {
@@ -130,7 +152,7 @@ func (r *GatewayDeploymentReconciler) stepRender(_ context.Context, s *scope) er
 // stepApply writes the children, each part side by side with its own failures: a failed
 // Route does not keep the Deployment from being written.
 func (r *GatewayDeploymentReconciler) stepApply(ctx context.Context, s *scope) error {
-	errs := []error{s.configErr}
+	errs := []error{s.configErr, s.tlsErr}
 	for _, part := range []applyStep{r.applyChildren, r.applyScaling, r.applyMesh, r.applyRoute} {
 		after, err := part(ctx, s.gwd, s.desired, &s.obs)
 		s.after(after)
@@ -155,8 +177,17 @@ func (r *GatewayDeploymentReconciler) stepObservePods(ctx context.Context, s *sc
 	return nil
 }
 
-func (r *GatewayDeploymentReconciler) stepPruneConfigCopies(ctx context.Context, s *scope) error {
-	s.errs = append(s.errs, r.pruneConfigCopies(ctx, s.gwd, s.config, s.obs.Deployment))
+func (r *GatewayDeploymentReconciler) stepPruneCopies(ctx context.Context, s *scope) error {
+	var config, tls string
+	if s.config.render != nil {
+		config = s.config.render.Name
+	}
+	if s.tls.render != nil {
+		tls = s.tls.render.SecretName
+	}
+	s.errs = append(s.errs,
+		r.pruneCopies(ctx, s.gwd, render.ComponentConfig, config, s.held(), s.obs.Deployment),
+		r.pruneCopies(ctx, s.gwd, render.ComponentTLS, tls, s.held(), s.obs.Deployment))
 	return nil
 }
 

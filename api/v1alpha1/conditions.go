@@ -26,6 +26,10 @@ const (
 	// ConditionAutoscaling says whether the HorizontalPodAutoscaler can compute its metrics
 	// and scale; set only with spec.autoscaling. It does not make Ready False: the pods serve.
 	ConditionAutoscaling = "Autoscaling"
+	// ConditionTLSReady says whether the certificates spec.tls names can be used; set only
+	// with spec.tls. Like ConfigValid, it makes Ready False only for a gateway that has no
+	// pods yet: running pods keep the last good certificates.
+	ConditionTLSReady = "TLSReady"
 )
 
 // Condition reasons, CamelCase as metav1.Condition requires.
@@ -98,6 +102,18 @@ const (
 	// ReasonScalingActive: the HorizontalPodAutoscaler computes its metrics and scales.
 	// When it cannot, the condition carries its own reason (FailedGetResourceMetric...).
 	ReasonScalingActive = "ScalingActive"
+
+	// ReasonCertificatesValid: every certificate spec.tls names is in use and valid for more
+	// than 14 days; ReasonCertificateExpiringSoon: one expires within 14 days.
+	ReasonCertificatesValid       = "CertificatesValid"
+	ReasonCertificateExpiringSoon = "CertificateExpiringSoon"
+	// Why a certificate spec.tls names cannot be used.
+	ReasonTLSSecretNotFound         = "TLSSecretNotFound"
+	ReasonTLSSecretNotLabelled      = "TLSSecretNotLabelled"
+	ReasonTLSSecretInvalid          = "TLSSecretInvalid"
+	ReasonTLSKeyMismatch            = "TLSKeyMismatch"
+	ReasonTLSCertificateExpired     = "TLSCertificateExpired"
+	ReasonTLSCertificateNotYetValid = "TLSCertificateNotYetValid"
 )
 
 // Labels every child carries. The cache selects owned objects by LabelManagedBy.
@@ -119,6 +135,8 @@ const (
 	LabelConfig       = "gateway.portico.dev/config"
 	ConfigSourceValue = "source"
 	ConfigCopyValue   = "copy"
+	// ConfigCertificateValue marks a kubernetes.io/tls Secret spec.tls may name.
+	ConfigCertificateValue = "certificate"
 )
 
 // Annotations.

@@ -22,6 +22,8 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.targetCPUUtilizationPercentage) || (has(self.resources) && has(self.resources.requests) && 'cpu' in self.resources.requests)",message="autoscaling.targetCPUUtilizationPercentage needs resources.requests.cpu: utilisation is measured against the request"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.autoscaling.targetMemoryUtilizationPercentage) || (has(self.resources) && has(self.resources.requests) && 'memory' in self.resources.requests)",message="autoscaling.targetMemoryUtilizationPercentage needs resources.requests.memory: utilisation is measured against the request"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(oldSelf.autoscaling) || self.replicas == oldSelf.replicas",message="spec.replicas cannot change while spec.autoscaling is set: the HorizontalPodAutoscaler sets the number of pods. Change spec.autoscaling.minReplicas or maxReplicas instead, or remove spec.autoscaling first"
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || (has(self.service.ports) && self.service.ports.exists(p, p.protocol == 'HTTPS'))",message="tls needs a port of protocol HTTPS in spec.service.ports: the certificate is for Kong's HTTPS listeners"
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.env) || self.env.all(e, !(e.name in ['KONG_SSL_CERT', 'KONG_SSL_CERT_KEY']))",message="with tls set, env may not set KONG_SSL_CERT or KONG_SSL_CERT_KEY: Portico derives them from spec.tls"
 type GatewayDeploymentSpec struct {
 	// image is the Kong Gateway container image. When omitted, the operator's default gateway
 	// image is used (the operator's RELATED_IMAGE_GATEWAY setting).
@@ -97,6 +99,15 @@ type GatewayDeploymentSpec struct {
 	// Utilisation targets need the matching spec.resources.requests.
 	// +optional
 	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
+
+	// tls gives Kong's HTTPS listeners (spec.service.ports of protocol HTTPS) their default
+	// certificate, from kubernetes.io/tls Secrets of this namespace labelled
+	// gateway.portico.dev/config=certificate (cert-manager's, or anyone's). Portico checks each
+	// one (the key matches the certificate, not expired) and rolls the gateway once onto each
+	// renewal; one that cannot be used leaves the running pods as they are (condition
+	// TLSReady). Without it Kong serves its own self-signed certificate.
+	// +optional
+	TLS *TLSSpec `json:"tls,omitempty"`
 
 	// route asks for an OpenShift Route to the gateway's Service (OpenShift only).
 	// +optional
@@ -178,6 +189,25 @@ type AutoscalingSpec struct {
 	// own behavior field does.
 	// +optional
 	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
+}
+
+// TLSSpec names the certificates of the gateway's HTTPS listeners.
+type TLSSpec struct {
+	// certificateSecretRefs are kubernetes.io/tls Secrets (tls.crt, tls.key): one, or two with
+	// different key types (RSA and ECDSA), of which Kong serves the one the client supports.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=2
+	// +listType=map
+	// +listMapKey=name
+	CertificateSecretRefs []TLSSecretRef `json:"certificateSecretRefs"`
+}
+
+// TLSSecretRef names a kubernetes.io/tls Secret of the gateway's namespace.
+type TLSSecretRef struct {
+	// name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
 }
 
 // ConfigSource names the object that holds a Kong declarative configuration: exactly one of
@@ -666,6 +696,18 @@ type KonnectStatus struct {
 	ConnectedNodes int32 `json:"connectedNodes"`
 }
 
+// CertificateStatus describes one listener certificate.
+type CertificateStatus struct {
+	// secretName is the Secret it comes from.
+	SecretName string `json:"secretName"`
+	// notAfter is when it expires.
+	NotAfter metav1.Time `json:"notAfter"`
+	// dnsNames are the names it is valid for.
+	// +optional
+	// +listType=atomic
+	DNSNames []string `json:"dnsNames,omitempty"`
+}
+
 // AutoscalingStatus is what the gateway's HorizontalPodAutoscaler reports.
 type AutoscalingStatus struct {
 	// currentReplicas is how many pods the HorizontalPodAutoscaler last saw.
@@ -711,6 +753,12 @@ type GatewayDeploymentStatus struct {
 	// mesh summarises the gateway's Istio settings, when it asks for any.
 	// +optional
 	Mesh *MeshStatus `json:"mesh,omitempty"`
+
+	// tls describes the certificates of the HTTPS listeners, when spec.tls names any: those
+	// the pods serve, not those waiting to be used.
+	// +optional
+	// +listType=atomic
+	TLS []CertificateStatus `json:"tls,omitempty"`
 
 	// autoscaling is the HorizontalPodAutoscaler's view, when spec.autoscaling is set.
 	// +optional

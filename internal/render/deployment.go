@@ -109,12 +109,18 @@ func podSpec(in Inputs) (*corev1ac.PodSpecApplyConfiguration, error) {
 	if err != nil {
 		return nil, err
 	}
+	podSecurity := corev1ac.PodSecurityContext().
+		WithRunAsNonRoot(true).
+		WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))
+	if in.TLS != nil && !in.AssignsUID {
+		// The certificates are readable by their group only; where the platform assigns
+		// no fsGroup (OpenShift's restricted-v2 does), Kong's is it.
+		podSecurity.WithFSGroup(KongGID)
+	}
 	ps := corev1ac.PodSpec().
 		// Kong never talks to the Kubernetes API: no token in the pod.
 		WithAutomountServiceAccountToken(false).
-		WithSecurityContext(corev1ac.PodSecurityContext().
-			WithRunAsNonRoot(true).
-			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithSecurityContext(podSecurity).
 		WithContainers(container)
 	for _, v := range podVolumes(in) {
 		ps.WithVolumes(v.volume)
@@ -189,12 +195,15 @@ func podVolumes(in Inputs) []podVolume {
 		volumes = append(volumes, podVolume{configVolumeSource(in.Config),
 			corev1ac.VolumeMount().WithName(configVolume).WithMountPath(configDir).WithReadOnly(true)})
 	}
+	if in.TLS != nil {
+		volumes = append(volumes, tlsVolumes(in.TLS))
+	}
 	return volumes
 }
 
 func gatewayContainer(in Inputs) (*corev1ac.ContainerApplyConfiguration, error) {
 	spec := &in.GatewayDeployment.Spec
-	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec, in.ProxyEnv, in.Konnect, in.Config))
+	env, err := convertEach[corev1ac.EnvVarApplyConfiguration](gatewayEnv(spec, in.ProxyEnv, in.Konnect, in.Config, in.TLS))
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,9 @@ type Inputs struct {
 	// ConfigUpstreamHosts are the cluster Services the configuration's upstreams name: the
 	// hosts that get a DestinationRule when spec.mesh.mtls.upstreamHosts lists none.
 	ConfigUpstreamHosts []string
+	// TLS is the checked copy of spec.tls's certificates; nil without spec.tls, or before
+	// any of them could be used.
+	TLS *TLS
 }
 
 // Objects are the desired children, as server-side apply configurations holding exactly the

@@ -97,7 +97,7 @@ const KongUID int64 = 1000
 
 // gatewayEnv is the container's env: owned settings, then defaults and the cluster proxy (a
 // user variable of the same name takes their place), then the other user variables in order.
-func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar, konnect *Konnect, config *Config) []corev1.EnvVar {
+func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.EnvVar, konnect *Konnect, config *Config, tls *TLS) []corev1.EnvVar {
 	userEnv := make([]corev1.EnvVar, len(spec.Env))
 	user := make(map[string]corev1.EnvVar, len(spec.Env))
 	for i, e := range spec.Env {
@@ -106,6 +106,9 @@ func gatewayEnv(spec *gatewayv1alpha1.GatewayDeploymentSpec, proxyEnv []corev1.E
 	}
 	env := append(ownedEnv(spec), configEnv(spec, config)...)
 	defaults := append([]corev1.EnvVar(nil), defaultEnv...)
+	if tls != nil {
+		env = append(env, tlsEnv(tls)...)
+	}
 	if konnect != nil {
 		env = append(env, konnectEnv(konnect)...)
 		defaults = append(defaults, konnectDefaultEnv...)

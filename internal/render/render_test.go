@@ -108,6 +108,10 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 		"explicit-budget": defaulted("guarded", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.Disruption = &gatewayv1alpha1.DisruptionSpec{MinAvailable: ptr.To(intstr.FromString("50%"))}
 		}),
+		// Two listener certificates (RSA and ECDSA), from Portico's checked copy.
+		"listener-certificates": defaulted("secure", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.TLS = &gatewayv1alpha1.TLSSpec{CertificateSecretRefs: []gatewayv1alpha1.TLSSecretRef{{Name: "api-rsa"}, {Name: "api-ecdsa"}}}
+		}),
 		// A Konnect gateway before and after its registration: no Deployment until then.
 		"konnect-awaiting-registration": defaulted("hybrid", konnectSpec),
 		"konnect-registered":            defaulted("hybrid", konnectSpec),
@@ -175,6 +179,7 @@ func konnectSpec(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 
 // goldenInputs are what the reconcile resolved for some cases, beyond the gateway itself.
 var goldenInputs = map[string]func(*Inputs){
+	"listener-certificates": func(in *Inputs) { in.TLS = &TLS{SecretName: TLSCopyName("secure", "5e1f0a9c2b"), Count: 2} },
 	"konnect-registered": func(in *Inputs) {
 		in.Konnect = &Konnect{ControlPlaneHost: "7f9fd312a9.eu.cp0.konghq.com", TelemetryHost: "7f9fd312a9.eu.tp0.konghq.com",
 			SecretName: "hybrid-konnect", CertificateID: "00000001-0000-4000-8000-000000000001",
@@ -242,7 +247,7 @@ func TestUserEnvReplacesDefaultsAndKeepsOrder(t *testing.T) {
 	gwd := defaulted("env", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 		s.Env = []gatewayv1alpha1.EnvVar{{Name: "B", Value: "2"}, {Name: "KONG_ADMIN_LISTEN", Value: "127.0.0.1:8444"}, {Name: "A", Value: "1"}}
 	})
-	env := gatewayEnv(&gwd.Spec, nil, nil, nil)
+	env := gatewayEnv(&gwd.Spec, nil, nil, nil, nil)
 	names := make([]string, 0, len(env))
 	for _, e := range env {
 		names = append(names, e.Name)
@@ -332,6 +337,9 @@ func TestOwnedEnvIsWhatTheCRDRefuses(t *testing.T) {
 		if strings.Contains(rule.Rule, "has(self.konnect)") {
 			which = "konnect"
 		}
+		if strings.Contains(rule.Rule, "has(self.tls)") {
+			which = "tls"
+		}
 		for name := range strings.SplitSeq(m[1], ",") {
 			refused[which] = append(refused[which], strings.Trim(strings.TrimSpace(name), "'"))
 		}
@@ -349,4 +357,5 @@ func TestOwnedEnvIsWhatTheCRDRefuses(t *testing.T) {
 	g.Expect(refused["always"]).To(ConsistOf(owned))
 	konnect := names(konnectEnv(&Konnect{ControlPlaneHost: "cp", TelemetryHost: "tp", Labels: map[string]gatewayv1alpha1.DataPlaneLabelValue{"a": "b"}}))
 	g.Expect(refused["konnect"]).To(ConsistOf(konnect))
+	g.Expect(refused["tls"]).To(ConsistOf(names(tlsEnv(&TLS{SecretName: "x", Count: 2}))))
 }

@@ -38,6 +38,8 @@ type Observed struct {
 	Konnect KonnectObserved
 	// Config is what the reconcile found of the gateway's Kong configuration.
 	Config ConfigObserved
+	// TLS is what the reconcile found of the listener certificates.
+	TLS TLSObserved
 }
 
 // Assess computes gwd's status from what was observed. Conditions keep their
@@ -55,6 +57,7 @@ func Assess(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed, now metav1.Tim
 	a.route()
 	a.konnect()
 	a.config()
+	a.tls()
 	return a.finish()
 }
 

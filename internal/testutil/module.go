@@ -1,8 +1,9 @@
 // Copyright 2026 The Portico Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Package testutil helps tests find files that ship inside Go modules (Istio's CRDs,
-// OpenShift's Route CRD, OLM's OperatorCondition CRD), at the versions go.mod pins.
+// Package testutil helps tests: it finds files that ship inside Go modules (Istio's CRDs,
+// OpenShift's Route CRD, OLM's OperatorCondition CRD) at the versions go.mod pins, and makes
+// certificates.
 package testutil
 
 import (
