@@ -68,8 +68,13 @@ testbin: ## Build etcd and kube-apiserver for envtest (cached outside the checko
 	@hack/testbin.sh envtest
 
 .PHONY: test
-test: manifests generate vet ## Run unit and envtest integration tests.
+test: manifests generate vet ## Run unit and envtest integration tests, and evaluate the alert rules.
 	KUBEBUILDER_ASSETS="$$(hack/testbin.sh envtest)" go test $(UNIT_PKGS) -count=1 $(TESTFLAGS)
+	$(MAKE) test-alerts
+
+.PHONY: test-alerts
+test-alerts: ## Evaluate config/prometheus/alerts.yaml with Prometheus's rule engine (a module of its own).
+	cd test/alerts && go test ./... -count=1
 
 .PHONY: fuzz
 fuzz: ## Fuzz the builders for a while (FUZZTIME=30s).

@@ -43,6 +43,7 @@ import (
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/apply"
 	"github.com/portico-dev/portico/internal/capability"
+	"github.com/portico-dev/portico/internal/gatewaymetrics"
 	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/render"
 	"github.com/portico-dev/portico/internal/status"
@@ -116,6 +117,22 @@ type GatewayDeploymentReconciler struct {
 // Reconcile runs the steps of a live gateway (steps), or of one being deleted
 // (finalizeSteps), on one scope, and writes the status once at the end.
 func (r *GatewayDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	result, err := r.reconcile(ctx, req)
+	if err != nil {
+		gatewaymetrics.ReconcileFailures.WithLabelValues(failureReason(err)).Inc()
+	}
+	return result, err
+}
+
+// failureReason is the Kubernetes API's reason for a failed reconcile, a small fixed set.
+func failureReason(err error) string {
+	if reason := apierrors.ReasonForError(err); reason != metav1.StatusReasonUnknown {
+		return string(reason)
+	}
+	return "Unknown"
+}
+
+func (r *GatewayDeploymentReconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	gwd, wait, release, err := r.readGateway(ctx, req.NamespacedName)
 	if gwd == nil || err != nil {
 		return ctrl.Result{RequeueAfter: wait}, err
@@ -155,6 +172,7 @@ func (r *GatewayDeploymentReconciler) readGateway(ctx context.Context, key types
 			r.conflictsTold.Delete(key)
 			r.configVerdicts.Delete(key)
 			r.applier.Forget(key)
+			gatewaymetrics.Gateways.Forget(key)
 		}
 		return nil, 0, release, client.IgnoreNotFound(err)
 	}
@@ -233,6 +251,7 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 	// The API stores condition times in whole seconds; compare like with like.
 	now := metav1.NewTime(r.Clock.Now()).Rfc3339Copy()
 	next := status.Assess(gwd, obs, now)
+	gatewaymetrics.Gateways.Record(client.ObjectKeyFromObject(gwd), status.DesiredReplicas(gwd, obs.Deployment), &next)
 	if equality.Semantic.DeepEqual(gwd.Status, next) {
 		return 0, nil
 	}
@@ -383,6 +402,9 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 	r.konnect = &registrar{Client: r.Client, applier: r.applier, scheme: r.scheme, recorder: r.Recorder, clock: r.Clock,
 		http: r.KonnectHTTP, apiHosts: r.KonnectAPIHosts, timings: timings, byID: map[types.UID]*konnectMemory{},
 		gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4))}
+	r.konnect.gate.Observer = func(operation, outcome string) {
+		gatewaymetrics.KonnectRequests.WithLabelValues(operation, outcome).Inc()
+	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {
 		return err
 	}

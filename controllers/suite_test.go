@@ -7,6 +7,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,9 +17,11 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -35,6 +38,7 @@ import (
 	"github.com/portico-dev/portico/internal/capability"
 	"github.com/portico-dev/portico/internal/konnect"
 	"github.com/portico-dev/portico/internal/konnect/konnecttest"
+	"github.com/portico-dev/portico/internal/metricsauth"
 )
 
 // The integration tests share one real API server (envtest: etcd + kube-apiserver built by
@@ -43,6 +47,8 @@ var (
 	k8s        client.WithWatch // direct, uncached: what a user or another controller would do
 	reconciler *GatewayDeploymentReconciler
 	requests   = &requestCounter{}
+	// metricsURL is where the manager serves its metrics.
+	metricsURL string
 	// konnectCalls counts the reconciler's calls to the Konnect stand-in under way.
 	konnectCalls = &inFlight{}
 	// testEnvConfig reaches the API server as admin, for tests that install CRDs.
@@ -212,22 +218,32 @@ func runSuite(m *testing.M) int {
 	}()
 
 	testEnvConfig = cfg
-	// The tests also read what Portico never does: events and the scale subresource.
+	// The tests also read what Portico never does: events, the scale subresource, and what a
+	// metrics scraper needs.
 	testScheme := NewScheme()
 	utilruntime.Must(eventsv1.AddToScheme(testScheme))
 	utilruntime.Must(autoscalingv1.AddToScheme(testScheme))
+	utilruntime.Must(rbacv1.AddToScheme(testScheme))
+	utilruntime.Must(authenticationv1.AddToScheme(testScheme))
 	k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: testScheme})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "creating the test client: %v\n", err)
 		return 1
 	}
 
+	// The metrics endpoint as the operator serves it: HTTPS, each scrape's token checked.
+	metricsAddress, err := freeAddress()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "finding a port for the metrics endpoint: %v\n", err)
+		return 1
+	}
+	metricsURL = "https://" + metricsAddress + "/metrics"
 	deploymentSpecs := apply.NewDeploymentSpecs()
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.Wrap(requests.wrap)
 	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{
 		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
+		Metrics:                metricsserver.Options{BindAddress: metricsAddress, SecureServing: true, FilterProvider: metricsauth.FilterProvider},
 		HealthProbeBindAddress: "0",
 		Cache:                  CacheOptions("", deploymentSpecs),
 	})
@@ -285,6 +301,16 @@ func runSuite(m *testing.M) int {
 }
 
 // installCRDs installs CRDs (an optional product arriving) into the suite's API server.
+// freeAddress is a loopback address with a port nothing listens on now.
+func freeAddress() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
 func installCRDs(t *testing.T, paths ...string) {
 	t.Helper()
 	_, err := envtest.InstallCRDs(testEnvConfig, envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true})

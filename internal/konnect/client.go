@@ -171,6 +171,9 @@ func NewClient(serverURL, token string, hc *http.Client, gate *Gate) *Client {
 // with another token or control plane are not held for it. It also bounds how many calls
 // are under way at once, so that slow answers hold only a share of the workers.
 type Gate struct {
+	// Observer, when set, hears of every call: its operation and its Outcome.
+	Observer func(operation, outcome string)
+
 	mu    sync.Mutex
 	until map[string]time.Time
 	now   func() time.Time
@@ -198,6 +201,12 @@ func (g *Gate) acquire(ctx context.Context) error {
 		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+func (g *Gate) observe(operation string, err error) {
+	if g != nil && g.Observer != nil {
+		g.Observer(operation, Outcome(err))
 	}
 }
 
@@ -246,7 +255,7 @@ func (g *Gate) record(server string, err error) {
 // ControlPlane reads a control plane by id.
 func (c *Client) ControlPlane(ctx context.Context, id string) (*ControlPlane, error) {
 	var cp controlPlaneJSON
-	if _, err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(id), nil, &cp); err != nil {
+	if _, err := c.do(ctx, "get_control_plane", http.MethodGet, "/v2/control-planes/"+url.PathEscape(id), nil, &cp); err != nil {
 		return nil, err
 	}
 	return cp.model(), nil
@@ -257,7 +266,7 @@ func (c *Client) ControlPlaneByName(ctx context.Context, name string) (*ControlP
 	var list struct {
 		Data []controlPlaneJSON `json:"data"`
 	}
-	if _, err := c.do(ctx, http.MethodGet, "/v2/control-planes?"+url.Values{"filter[name][eq]": {name}}.Encode(), nil, &list); err != nil {
+	if _, err := c.do(ctx, "find_control_plane", http.MethodGet, "/v2/control-planes?"+url.Values{"filter[name][eq]": {name}}.Encode(), nil, &list); err != nil {
 		return nil, err
 	}
 	if len(list.Data) != 1 {
@@ -271,7 +280,7 @@ func (c *Client) Certificates(ctx context.Context, controlPlaneID string) ([]Cer
 	var list struct {
 		Items []certificateJSON `json:"items"`
 	}
-	if _, err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates", nil, &list); err != nil {
+	if _, err := c.do(ctx, "list_certificates", http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates", nil, &list); err != nil {
 		return nil, err
 	}
 	out := make([]Certificate, 0, len(list.Items))
@@ -286,7 +295,7 @@ func (c *Client) Pin(ctx context.Context, controlPlaneID, certPEM string) (strin
 	var created struct {
 		Item certificateJSON `json:"item"`
 	}
-	_, err := c.do(ctx, http.MethodPost, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates",
+	_, err := c.do(ctx, "pin_certificate", http.MethodPost, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/dp-client-certificates",
 		map[string]string{"cert": certPEM}, &created)
 	return created.Item.ID, err
 }
@@ -317,7 +326,7 @@ func (c *Client) FindPinned(ctx context.Context, controlPlaneID, certPEM string)
 
 // Unpin removes a pinned certificate; one already gone counts as removed.
 func (c *Client) Unpin(ctx context.Context, controlPlaneID, certificateID string) error {
-	_, err := c.do(ctx, http.MethodDelete, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+
+	_, err := c.do(ctx, "unpin_certificate", http.MethodDelete, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+
 		"/dp-client-certificates/"+url.PathEscape(certificateID), nil, nil)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -334,7 +343,7 @@ func (c *Client) Nodes(ctx context.Context, controlPlaneID string) ([]Node, time
 			LastPing int64  `json:"last_ping"`
 		} `json:"items"`
 	}
-	answeredAt, err := c.do(ctx, http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/nodes", nil, &list)
+	answeredAt, err := c.do(ctx, "list_nodes", http.MethodGet, "/v2/control-planes/"+url.PathEscape(controlPlaneID)+"/nodes", nil, &list)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -346,7 +355,9 @@ func (c *Client) Nodes(ctx context.Context, controlPlaneID string) ([]Node, time
 }
 
 // do makes a call through the gate, and gives Konnect's time at the answer (zero if unknown).
-func (c *Client) do(ctx context.Context, method, path string, body, into any) (time.Time, error) {
+// operation names the call to the gate's observer.
+func (c *Client) do(ctx context.Context, operation, method, path string, body, into any) (answeredAt time.Time, err error) {
+	defer func() { c.gate.observe(operation, err) }()
 	// Held per control plane (the path names it) and token.
 	key := c.caller
 	if rest, ok := strings.CutPrefix(path, "/v2/control-planes/"); ok {
@@ -354,15 +365,43 @@ func (c *Client) do(ctx context.Context, method, path string, body, into any) (t
 		key += " " + id
 	}
 	if err := c.gate.check(key); err != nil {
-		return time.Time{}, err
+		return time.Time{}, &heldError{err}
 	}
 	if err := c.gate.acquire(ctx); err != nil {
 		return time.Time{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer c.gate.release()
-	answeredAt, err := c.call(ctx, method, path, body, into)
+	answeredAt, err = c.call(ctx, method, path, body, into)
 	c.gate.record(key, err)
 	return answeredAt, err
+}
+
+// heldError is a call the gate held back, without asking Konnect.
+type heldError struct{ error }
+
+func (e *heldError) Unwrap() error { return e.error }
+
+// Outcome names how a call went, for metrics: a small fixed set.
+func Outcome(err error) string {
+	var retry *RetryAfterError
+	var held *heldError
+	switch {
+	case err == nil:
+		return "success"
+	case errors.As(err, &held):
+		return "held"
+	case errors.Is(err, ErrBusy):
+		return "busy"
+	case errors.As(err, &retry):
+		return "rate_limited"
+	case errors.Is(err, ErrAuth):
+		return "unauthorized"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrUnavailable):
+		return "unavailable"
+	}
+	return "failed"
 }
 
 func (c *Client) call(ctx context.Context, method, path string, body, into any) (answeredAt time.Time, err error) {

@@ -277,3 +277,23 @@ func TestTransportFailuresAreClassified(t *testing.T) {
 		})
 	}
 }
+
+// Every call is told to the gate's observer with its operation and a bounded outcome.
+func TestGateObservesEveryCall(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	s := server(t)
+	var seen []string
+	gate := konnect.NewGate(time.Now, time.Minute, 2)
+	gate.Observer = func(operation, outcome string) { seen = append(seen, operation+" "+outcome) }
+	c := konnect.NewClient(s.URL, token, s.Client(), gate)
+	_, err := c.ControlPlane(ctx, cpID)
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = c.ControlPlane(ctx, "00000000-0000-4000-8000-00000000dead")
+	g.Expect(err).To(HaveOccurred())
+	_, _, err = c.Nodes(ctx, cpID)
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = konnect.NewClient(s.URL, "kpat_wrong", s.Client(), gate).ControlPlane(ctx, cpID)
+	g.Expect(err).To(HaveOccurred())
+	g.Expect(seen).To(Equal([]string{"get_control_plane success", "get_control_plane not_found", "list_nodes success", "get_control_plane unauthorized"}))
+}
