@@ -28,6 +28,7 @@ import (
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
 	"github.com/portico-dev/portico/internal/apply"
+	"github.com/portico-dev/portico/internal/istiorev"
 )
 
 // CacheOptions keeps the informer cache to what Portico owns: by default only objects with
@@ -59,7 +60,7 @@ func CacheOptions(watchNamespace string, specs *apply.DeploymentSpecs) cache.Opt
 			&corev1.ConfigMap{}: {Label: configSelector, Transform: configAsRead, UnsafeDisableDeepCopy: ptr.To(true)},
 			crdMetadata:         {Label: labels.Everything(), Transform: nameOnly},
 			// Istio's sidecar-injector webhook configurations, by name only.
-			injectorMetadata(): {Label: labels.SelectorFromSet(injectorLabel), Transform: nameOnly},
+			injectorMetadata(): {Label: labels.SelectorFromSet(injectorLabel), Transform: injectorAsRead},
 		},
 	}
 	opts.DefaultNamespaces = namespaces(watchNamespace)
@@ -277,6 +278,24 @@ func nameOnly(obj any) (any, error) {
 	return out, nil
 }
 
+// injectorAsRead keeps of an injector webhook configuration its name and the labels that say
+// which revision, or revision tag, it injects for.
+func injectorAsRead(obj any) (any, error) {
+	out, err := nameOnly(obj)
+	m, ok := obj.(*metav1.PartialObjectMetadata)
+	if err != nil || !ok {
+		return out, err
+	}
+	kept := map[string]string{}
+	for _, key := range []string{istiorev.LabelRev, istiorev.LabelTag} {
+		if v, ok := m.Labels[key]; ok {
+			kept[key] = v
+		}
+	}
+	out.(*metav1.PartialObjectMetadata).Labels = kept
+	return out, nil
+}
+
 // podStatusOnly keeps what status assessment reads of a gateway pod and drops the rest (the
 // spec, managed fields, annotations, labels but the selector's, the conditions and container
 // details it never reads), so that many pods cost little memory.
@@ -292,6 +311,7 @@ func podStatusOnly(obj any) (any, error) {
 			UID:               pod.UID,
 			ResourceVersion:   pod.ResourceVersion,
 			Labels:            selectorLabels(pod.Labels),
+			Annotations:       sidecarStatus(pod),
 			DeletionTimestamp: pod.DeletionTimestamp,
 		},
 		Status: corev1.PodStatus{
@@ -305,6 +325,14 @@ func podStatusOnly(obj any) (any, error) {
 			InitContainerStatuses: waiting(pod.Status.InitContainerStatuses),
 		},
 	}, nil
+}
+
+// sidecarStatus keeps of Istio's record on a pod only the revision that injected it.
+func sidecarStatus(pod *corev1.Pod) map[string]string {
+	if revision := istiorev.Running(pod); revision != "" {
+		return map[string]string{istiorev.AnnotationStatus: istiorev.StatusOf(revision)}
+	}
+	return nil
 }
 
 // selectorLabelKeys are the keys of the gateways' SelectorLabels, by which Portico finds its pods.

@@ -101,6 +101,9 @@ type GatewayDeploymentReconciler struct {
 	large *largeSlots
 	// configSecrets caches the Secrets labelled for spec.config, and their copies.
 	configSecrets cache.Cache
+	// namespaces holds namespaces' labels read lately (namespaceLabels); upgradeRolls, per
+	// namespace, the gateway rolling onto a new sidecar revision (templateRevision).
+	namespaces, upgradeRolls sync.Map
 	// configVerdicts holds, per gateway, what the checks found of its configuration's last
 	// version (checkConfig).
 	configVerdicts sync.Map
@@ -173,6 +176,7 @@ func (r *GatewayDeploymentReconciler) readGateway(ctx context.Context, key types
 			r.configVerdicts.Delete(key)
 			r.applier.Forget(key)
 			gatewaymetrics.Gateways.Forget(key)
+			r.upgradeRolls.CompareAndDelete(key.Namespace, r.heldBy(key.Namespace, key))
 		}
 		return nil, 0, release, client.IgnoreNotFound(err)
 	}

@@ -75,7 +75,10 @@ func TestMeshLifecycle(t *testing.T) {
 		Name: "istio-sidecar-injector", Labels: map[string]string{"app": "sidecar-injector"}}}
 	g.Expect(k8s.Create(context.Background(), injector)).To(Succeed())
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), injector) })
-	g.Eventually(func() (bool, error) { return reconciler.injectorPresent(context.Background()) }, timeout, interval).Should(BeTrue())
+	g.Eventually(func() (int, error) {
+		injectors, err := reconciler.injectors(context.Background())
+		return len(injectors), err
+	}, timeout, interval).Should(Equal(1))
 	g.Eventually(func() map[string]string { return deployment(t, gwd).Spec.Template.Annotations }, timeout, interval).
 		Should(HaveKeyWithValue(render.AnnotationIstioInjector, "registered"))
 	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)

@@ -93,10 +93,15 @@ func (r *GatewayDeploymentReconciler) stepReadPlatform(ctx context.Context, s *s
 	}
 	s.inputs.AssignsUID = assignsUID
 	s.after(lag)
-	if s.gwd.Spec.SidecarsWanted() {
-		s.inputs.InjectorPresent, err = r.injectorPresent(ctx)
+	if !s.gwd.Spec.SidecarsWanted() {
+		return nil
 	}
-	return err
+	injectors, err := r.injectors(ctx)
+	if err != nil || len(injectors) == 0 {
+		return err
+	}
+	s.inputs.InjectorPresent = true
+	return r.followSidecarRevision(ctx, s, injectors)
 }
 
 func (r *GatewayDeploymentReconciler) stepCheckConfig(ctx context.Context, s *scope) error {

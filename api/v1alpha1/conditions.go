@@ -60,6 +60,12 @@ const (
 	ReasonSidecarNotInjected = "SidecarNotInjected"
 	// ReasonSidecarInjectionDisabled: spec.mesh only disables injection for the gateway pods.
 	ReasonSidecarInjectionDisabled = "SidecarInjectionDisabled"
+	// ReasonSidecarBlocked: the pods are refused for the capabilities of Istio's istio-init
+	// container (OpenShift's restricted-v2, Pod Security "restricted"): Istio CNI is needed.
+	ReasonSidecarBlocked = "SidecarBlocked"
+	// ReasonSidecarOutdated: the pods run the sidecar of another Istio revision than the one
+	// their revision or tag now names.
+	ReasonSidecarOutdated = "SidecarOutdated"
 
 	ReasonRouteAdmitted = "Admitted"
 	ReasonRouteRejected = "RouteRejected"

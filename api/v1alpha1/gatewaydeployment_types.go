@@ -404,7 +404,8 @@ type MeshSpec struct {
 	SidecarInjection SidecarInjection `json:"sidecarInjection,omitempty"`
 
 	// revision of the Istio control plane that injects the sidecar (the istio.io/rev pod
-	// label), for canary upgrades of Istio.
+	// label), for canary upgrades of Istio: a revision, or a revision tag such as
+	// prod-stable.
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="revision must be a DNS label: lowercase letters, digits and '-'"
@@ -430,6 +431,13 @@ type MeshSpec struct {
 	// mtls sets the TLS towards the gateway's upstreams.
 	// +optional
 	MTLS *MeshMTLS `json:"mtls,omitempty"`
+
+	// rollOnUpgrade rolls the gateway's pods once when the Istio revision that should inject
+	// them changes (Istio upgraded in place, or the revision tag they follow moved), so that
+	// they run the new sidecar. Within a namespace, one gateway rolls at a time. Without it,
+	// MeshReady only reports SidecarOutdated.
+	// +optional
+	RollOnUpgrade bool `json:"rollOnUpgrade,omitempty"`
 }
 
 // MeshMTLS sets Istio mTLS for the gateway's traffic.
@@ -676,6 +684,14 @@ type MeshStatus struct {
 	// them, the cluster Services the configuration's upstreams name.
 	// +optional
 	UpstreamHosts []string `json:"upstreamHosts,omitempty"`
+	// sidecarRevision is the Istio revision that should inject the pods now: spec.mesh.revision,
+	// the namespace's, or the default, with a revision tag resolved to its revision.
+	// +optional
+	SidecarRevision string `json:"sidecarRevision,omitempty"`
+	// runningRevisions are the revisions whose sidecars the ready pods run.
+	// +optional
+	// +listType=atomic
+	RunningRevisions []string `json:"runningRevisions,omitempty"`
 }
 
 // KonnectStatus summarises the gateway's Konnect registration.

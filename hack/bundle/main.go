@@ -224,6 +224,7 @@ var scopes = map[string]bool{ // "group/resource" -> namespaced
 	"networking.istio.io/destinationrules":              true, "security.istio.io/peerauthentications": true,
 	"route.openshift.io/routes": true, "route.openshift.io/routes/custom-host": true,
 	"policy/poddisruptionbudgets": true, "autoscaling/horizontalpodautoscalers": true,
+	"/namespaces": false,
 	"apiextensions.k8s.io/customresourcedefinitions":             false,
 	"admissionregistration.k8s.io/mutatingwebhookconfigurations": false,
 	"authentication.k8s.io/tokenreviews":                         false,

@@ -71,13 +71,19 @@ func (s *DeploymentSpecs) Slim(obj any) (any, error) {
 }
 
 // withoutSpec is d as the cache keeps it: its metadata (without managed fields), replicas,
-// status, and the one template annotation Portico reads.
+// status, and the template annotations Portico reads (the Konnect certificate, the sidecar
+// revision).
 func withoutSpec(d *appsv1.Deployment) *appsv1.Deployment {
 	out := &appsv1.Deployment{TypeMeta: d.TypeMeta, ObjectMeta: d.ObjectMeta, Status: d.Status}
 	out.ManagedFields = nil
 	out.Spec.Replicas = d.Spec.Replicas
-	if id, ok := d.Spec.Template.Annotations[render.AnnotationKonnectCertificate]; ok {
-		out.Spec.Template.Annotations = map[string]string{render.AnnotationKonnectCertificate: id}
+	for _, key := range []string{render.AnnotationKonnectCertificate, render.AnnotationSidecarRevision} {
+		if v, ok := d.Spec.Template.Annotations[key]; ok {
+			if out.Spec.Template.Annotations == nil {
+				out.Spec.Template.Annotations = map[string]string{}
+			}
+			out.Spec.Template.Annotations[key] = v
+		}
 	}
 	return out
 }

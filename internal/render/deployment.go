@@ -56,6 +56,9 @@ func Deployment(in Inputs) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	}
 	if in.InjectorPresent && gwd.Spec.SidecarsWanted() {
 		template.WithAnnotations(map[string]string{AnnotationIstioInjector: "registered"})
+		if in.SidecarRevision != "" {
+			template.WithAnnotations(map[string]string{AnnotationSidecarRevision: in.SidecarRevision})
+		}
 	}
 	hash, err := hashOf(template)
 	if err != nil {

@@ -31,6 +31,9 @@ type Inputs struct {
 	// InjectorPresent tells whether Istio's sidecar injector is registered (see
 	// AnnotationIstioInjector).
 	InjectorPresent bool
+	// SidecarRevision, when set (spec.mesh.rollOnUpgrade), is the Istio revision the pod
+	// template names, so that a new one rolls the pods once.
+	SidecarRevision string
 	// Konnect is the registration to connect with; nil when spec.konnect is unset or the
 	// gateway is not registered yet.
 	Konnect *Konnect

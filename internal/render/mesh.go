@@ -38,6 +38,10 @@ const (
 // change of this annotation rolls them.
 const AnnotationIstioInjector = "gateway.portico.dev/istio-injector"
 
+// AnnotationSidecarRevision on a meshed pod template, with spec.mesh.rollOnUpgrade, names the
+// Istio revision that should inject the pods: a new revision is a new template, so one roll.
+const AnnotationSidecarRevision = "gateway.portico.dev/sidecar-revision"
+
 // meshPodLabels are the injection labels for the gateway pods.
 func meshPodLabels(m *gatewayv1alpha1.MeshSpec) map[string]string {
 	out := map[string]string{}

@@ -108,6 +108,11 @@ func goldenCases() map[string]*gatewayv1alpha1.GatewayDeployment {
 		"explicit-budget": defaulted("guarded", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.Disruption = &gatewayv1alpha1.DisruptionSpec{MinAvailable: ptr.To(intstr.FromString("50%"))}
 		}),
+		// Following a revision tag with rollOnUpgrade, the injector registered: the template
+		// names the revision the tag stands for now.
+		"mesh-roll-on-upgrade": defaulted("following", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
+			s.Mesh = &gatewayv1alpha1.MeshSpec{SidecarInjection: gatewayv1alpha1.SidecarInjectionEnabled, Revision: "prod-stable", RollOnUpgrade: true}
+		}),
 		// Two listener certificates (RSA and ECDSA), from Portico's checked copy.
 		"listener-certificates": defaulted("secure", func(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 			s.TLS = &gatewayv1alpha1.TLSSpec{CertificateSecretRefs: []gatewayv1alpha1.TLSSecretRef{{Name: "api-rsa"}, {Name: "api-ecdsa"}}}
@@ -179,6 +184,7 @@ func konnectSpec(s *gatewayv1alpha1.GatewayDeploymentSpec) {
 
 // goldenInputs are what the reconcile resolved for some cases, beyond the gateway itself.
 var goldenInputs = map[string]func(*Inputs){
+	"mesh-roll-on-upgrade":  func(in *Inputs) { in.InjectorPresent, in.SidecarRevision = true, "1-28-1" },
 	"listener-certificates": func(in *Inputs) { in.TLS = &TLS{SecretName: TLSCopyName("secure", "5e1f0a9c2b"), Count: 2} },
 	"konnect-registered": func(in *Inputs) {
 		in.Konnect = &Konnect{ControlPlaneHost: "7f9fd312a9.eu.cp0.konghq.com", TelemetryHost: "7f9fd312a9.eu.tp0.konghq.com",

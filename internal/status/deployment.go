@@ -26,7 +26,7 @@ func (a *assessment) replicas() {
 	a.st.ReadySummary = fmt.Sprintf("%d/%d", a.st.ReadyReplicas, a.desired)
 	a.st.Addresses = addresses(a.obs.Service)
 	a.available = availableCondition(a.gwd, a.obs.Deployment, a.desired)
-	a.degraded = degradedCondition(a.obs)
+	a.degraded = degradedCondition(a.gwd, a.obs)
 	a.add(a.available)
 	a.add(progressingCondition(a.obs.Deployment, a.desired))
 	a.add(a.degraded)
@@ -100,7 +100,7 @@ func progressingCondition(d *appsv1.Deployment, desired int32) metav1.Condition 
 	return c
 }
 
-func degradedCondition(obs Observed) metav1.Condition {
+func degradedCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionDegraded}
 	d := obs.Deployment
 	failures := podFailures(obs.Pods)
@@ -113,6 +113,8 @@ func degradedCondition(obs Observed) metav1.Condition {
 	case d != nil && deadlineExceeded(d) != nil:
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonProgressDeadlineExceeded
 		c.Message = fmt.Sprintf("Deployment %s: %s", d.Name, deadlineExceeded(d).Message)
+	case d != nil && sidecarBlocked(gwd, d) != "":
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonSidecarBlocked, sidecarBlocked(gwd, d)
 	case d != nil && replicaFailure(d) != nil:
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonReplicaFailure
 		c.Message = fmt.Sprintf("Deployment %s cannot create pods: %s", d.Name, replicaFailure(d).Message)

@@ -5,7 +5,6 @@ package e2e
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -17,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
-	"github.com/portico-dev/portico/internal/testutil"
 )
 
 // kongPod is a pod of Kong's image made without Portico, to show the local cluster's rules.
@@ -114,25 +112,4 @@ func TestRoutesWithoutKonnect(t *testing.T) {
 		return len(list.Items)
 	}, timeout, interval).Should(Equal(1))
 	g.Expect(replicaSets()).To(Equal(2))
-}
-
-// Last in the suite, as it makes the cluster look like OpenShift to the operator: with the
-// security context constraints API served, Portico leaves the UID to the platform, and a
-// cluster that then assigns none (no SCC admission here) gets the kubelet's refusal, which
-// the gateway's conditions quote. spec.pod.runAsUser fixes it.
-func TestZZNamedUserRefusedWhereNoUIDIsAssigned(t *testing.T) {
-	g := NewWithT(t)
-	ns := env.NewNamespace(t, nil)
-	crd := testutil.ModuleFile(t, "github.com/openshift/api", "security", "v1", "zz_generated.crd-manifests",
-		"0000_03_config-operator_01_securitycontextconstraints.crd.yaml")
-	env.MustKubectl(t, "apply", "--server-side", "-f", crd)
-	t.Cleanup(func() { _, _ = env.Kubectl("delete", "-f", crd, "--wait=false") })
-	gwd := env.CreateGateway(t, ns, "named", nil)
-	latest := env.WaitFor(t, gwd, gatewayv1alpha1.ConditionDegraded, metav1.ConditionTrue, gatewayv1alpha1.ReasonPodsFailing)
-	message := meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionDegraded).Message
-	g.Expect(message).To(ContainSubstring("container kong: CreateContainerConfigError (container has runAsNonRoot and image has non-numeric user (kong), cannot verify user is non-root"))
-	g.Expect(strings.Count(message, "CreateContainerConfigError")).To(BeNumerically(">=", 1))
-
-	env.MustKubectl(t, "patch", "-n", ns, "gwd/named", "--type=merge", "-p", `{"spec":{"pod":{"runAsUser":1000}}}`)
-	env.WaitReady(t, gwd)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gatewayv1alpha1 "github.com/portico-dev/portico/api/v1alpha1"
+	"github.com/portico-dev/portico/internal/istiorev"
 	"github.com/portico-dev/portico/test/e2e/harness"
 )
 
@@ -51,8 +53,8 @@ func run(m *testing.M) int {
 }
 
 // istio runs hack/istio.sh on this suite's cluster.
-func istio(action string) (string, error) {
-	cmd := exec.Command(filepath.Join(env.Root, "hack", "istio.sh"), action)
+func istio(args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(env.Root, "hack", "istio.sh"), args...)
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
 }
@@ -200,6 +202,17 @@ func TestRealIstio(t *testing.T) {
 		To(ContainSubstring("productpage.bookinfo.svc.cluster.local"))
 	env.WaitFor(t, bookinfo, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
 
+	// 5c. Pod Security "restricted" and the classic istio-init (no Istio CNI here): the pods
+	// are refused for its capabilities, and the gateway says so, and what to do.
+	strict := env.NewNamespace(t, map[string]string{"pod-security.kubernetes.io/enforce": "restricted"})
+	blocked := env.CreateGateway(t, strict, "blocked", meshed(gatewayv1alpha1.SidecarInjectionEnabled, nil))
+	latest = env.WaitFor(t, blocked, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarBlocked)
+	refusal := meta.FindStatusCondition(latest.Status.Conditions, gatewayv1alpha1.ConditionMeshReady).Message
+	t.Logf("MeshReady: %s", refusal)
+	g.Expect(refusal).To(And(ContainSubstring("Pod Security admission on namespace "+strict), ContainSubstring("Install Istio CNI"),
+		ContainSubstring(`container "istio-init"`)))
+	env.WaitFor(t, blocked, gatewayv1alpha1.ConditionReady, metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarBlocked)
+
 	// 6. istiod's validating webhook admitted everything Portico wrote (it refuses bad config:
 	// the control below), and istioctl analyze finds no error in it.
 	bad := `{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"bad","namespace":"` + plain +
@@ -214,4 +227,52 @@ func TestRealIstio(t *testing.T) {
 		g.Expect(rules).To(ContainSubstring("peerauthentication"), ns)
 		g.Expect(analyze(t, ns)).To(BeEmpty(), "istioctl analyze -n %s", ns)
 	}
+
+	// 7. Istio upgraded through a revision tag: a gateway follows prod-stable, which points at
+	// the default revision; a second istiod of revision canary comes, the tag moves to it, and
+	// the gateway rolls onto the new sidecar, once.
+	out, err = istio("tag", "prod-stable", "default")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	upgrade := env.NewNamespace(t, nil)
+	following := env.CreateGateway(t, upgrade, "following", meshed(gatewayv1alpha1.SidecarInjectionEnabled,
+		func(m *gatewayv1alpha1.MeshSpec) { m.Revision, m.RollOnUpgrade = "prod-stable", true }))
+	injectedBy(t, following, 2, "default")
+	latest = env.WaitFor(t, following, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured)
+	g.Expect(latest.Status.Mesh.SidecarRevision).To(Equal("default"))
+	env.WaitReady(t, following)
+	before := deploymentOf(t, following)
+	out, err = istio("revision", "canary")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	t.Log(out)
+	moved := time.Now()
+	out, err = istio("tag", "prod-stable", "canary")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	injectedBy(t, following, 2, "canary")
+	t.Logf("the gateway's pods ran revision canary's sidecar %s after the tag moved", time.Since(moved).Round(100*time.Millisecond))
+	latest = env.WaitFor(t, following, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured)
+	g.Expect(latest.Status.Mesh.RunningRevisions).To(Equal([]string{"canary"}))
+	env.WaitReady(t, following)
+	g.Expect(deploymentOf(t, following).Generation).To(Equal(before.Generation+1), "the gateway rolled more than once")
+}
+
+func deploymentOf(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment) *appsv1.Deployment {
+	t.Helper()
+	d := &appsv1.Deployment{}
+	NewWithT(t).Expect(env.K8s.Get(context.Background(), client.ObjectKeyFromObject(gwd), d)).To(Succeed())
+	return d
+}
+
+// injectedBy waits until gwd has replicas ready pods, each injected by revision, and no other.
+func injectedBy(t *testing.T, gwd *gatewayv1alpha1.GatewayDeployment, replicas int, revision string) {
+	t.Helper()
+	NewWithT(t).Eventually(func(g Gomega) {
+		var current []string
+		for _, pod := range gatewayPods(t, gwd) {
+			if pod.DeletionTimestamp == nil {
+				current = append(current, istiorev.Running(&pod))
+			}
+		}
+		g.Expect(current).To(HaveLen(replicas))
+		g.Expect(current).To(HaveEach(revision))
+	}, harness.Timeout, harness.Interval).Should(Succeed())
 }
