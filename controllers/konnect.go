@@ -116,13 +116,57 @@ type registrar struct {
 	timings  KonnectTimings
 	mu       sync.Mutex
 	byID     map[types.UID]*konnectMemory
+	// polls holds, per control plane and token (konnect.Client.PollKey), the last answer to
+	// which data planes checked in: one poll per interval serves every gateway registered
+	// to it with that token. sweptAt is when unused ones were last let go.
+	polls   map[string]*sharedPoll
+	sweptAt time.Time
+}
+
+// sharedPoll is the last answer of one control plane's nodes list, and when to ask again.
+type sharedPoll struct {
+	// mu is held for the call: a gateway that finds it held uses the last answer.
+	mu         sync.Mutex
+	schedule   konnect.PollSchedule
+	nodes      []konnect.Node
+	answeredAt time.Time // Konnect's clock at the answer
+	polledAt   time.Time // the operator's
+	// reason and message are the last poll's failure; empty after a success.
+	reason, message string
+	usedAt          time.Time
+}
+
+// pollUnusedFor is how long a control plane's answer is kept with no gateway asking for it.
+const pollUnusedFor = 10 * time.Minute
+
+// sharedPoll is the shared answer for key, made if needed; answers no gateway asked for in
+// pollUnusedFor are let go meanwhile.
+func (t *registrar) sharedPoll(key string, now time.Time) *sharedPoll {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.polls == nil {
+		t.polls = map[string]*sharedPoll{}
+	}
+	if now.Sub(t.sweptAt) > pollUnusedFor {
+		for k, p := range t.polls {
+			if now.Sub(p.usedAt) > pollUnusedFor {
+				delete(t.polls, k)
+			}
+		}
+		t.sweptAt = now
+	}
+	p, ok := t.polls[key]
+	if !ok {
+		p = &sharedPoll{}
+		t.polls[key] = p
+	}
+	p.usedAt = now
+	return p
 }
 
 type konnectMemory struct {
-	nodes    map[string]time.Time
-	polledAt time.Time
-	// polls is when the nodes are next asked for (konnect.PollSchedule).
-	polls                   konnect.PollSchedule
+	nodes                   map[string]time.Time
+	polledAt                time.Time
 	pollReason, pollMessage string
 	// failures counts consecutive failed registration attempts.
 	failures int
@@ -706,36 +750,58 @@ func (r *registrar) unpin(ctx context.Context, c *konnect.Client, pairs []string
 }
 
 // pollNodes asks Konnect which data planes checked in, when the poll interval (or, after a
-// failure, the backoff) has passed, and sooner while new pods are expected to appear.
+// failure, the backoff) has passed, and sooner while new pods are expected to appear. The
+// answer is shared by the gateways registered to the control plane with the same token, so
+// that they make one poll per interval between them; each judges its own pods from it.
 func (r *registrar) pollNodes(ctx context.Context, run *konnectRun, pods []corev1.Pod) {
 	mem, now := run.mem, r.clock.Now()
 	timings := konnect.PollTimings{Interval: run.spec.PollIntervalOrDefault(), Busy: busyRetry, CatchUpGap: run.timings.CatchUpGap,
 		RetryBase: run.timings.RetryBase, RetryMax: run.timings.RetryMax}
-	if mem.polls.Due(now, status.AwaitingCheckIn(mem.nodes, pods, now), timings) {
-		nodes, answeredAt, err := run.client.Nodes(ctx, run.reg.ControlPlaneID)
-		var p *konnectProblem
-		if err != nil {
-			p = problemFrom(err, "control plane "+run.reg.ControlPlaneID+" (listing its data planes)")
+	shared := r.sharedPoll(run.client.PollKey(run.reg.ControlPlaneID), now)
+	awaiting := status.AwaitingCheckIn(mem.nodes, pods, now)
+	if !shared.mu.TryLock() {
+		// Another gateway is asking this control plane now: its answer serves this one too.
+		run.requeueAfter(busyRetry)
+	} else {
+		// This gateway's own interval counts too, when it is shorter than the last poller's.
+		ownTurn := shared.schedule.Failures == 0 && !shared.schedule.LastAttempt.IsZero() && now.Sub(shared.schedule.LastAttempt) >= timings.Interval
+		if shared.schedule.Due(now, awaiting, timings) || ownTurn {
+			r.poll(ctx, run, shared, now, timings)
 		}
-		switch {
-		case p != nil && p.busy: // the last poll stands meanwhile
-			mem.polls = mem.polls.After(konnect.PollBusy, now, 0, timings)
-		case p != nil:
-			mem.polls = mem.polls.After(konnect.PollFailed, now, p.retryAfter, timings)
-			mem.pollReason, mem.pollMessage = p.reason, p.message
-		default:
-			mem.polls = mem.polls.After(konnect.PollSucceeded, now, 0, timings)
-			mem.pollReason, mem.pollMessage = "", ""
-			mem.nodes = gatewayNodes(pods, nodes, answeredAt, now)
-			mem.polledAt = now
+		mem.polledAt, mem.pollReason, mem.pollMessage = shared.polledAt, shared.reason, shared.message
+		if !shared.polledAt.IsZero() {
+			mem.nodes = gatewayNodes(pods, shared.nodes, shared.answeredAt, shared.polledAt)
 		}
+		run.requeueAfter(shared.schedule.Next.Sub(now))
+		run.requeueAfter(shared.schedule.LastAttempt.Add(timings.Interval).Sub(now))
+		shared.mu.Unlock()
 	}
-	run.requeueAfter(mem.polls.Next.Sub(now))
 	if status.AwaitingCheckIn(mem.nodes, pods, now) {
 		run.requeueAfter(run.timings.CatchUpGap)
 	}
 	run.obs.Nodes, run.obs.PolledAt = mem.nodes, mem.polledAt
 	run.obs.PollReason, run.obs.PollMessage = mem.pollReason, mem.pollMessage
+}
+
+// poll asks the control plane which data planes checked in, and records the answer (or the
+// failure, and when to try again) for every gateway that shares it. shared is locked.
+func (r *registrar) poll(ctx context.Context, run *konnectRun, shared *sharedPoll, now time.Time, timings konnect.PollTimings) {
+	nodes, answeredAt, err := run.client.Nodes(ctx, run.reg.ControlPlaneID)
+	var p *konnectProblem
+	if err != nil {
+		p = problemFrom(err, "control plane "+run.reg.ControlPlaneID+" (listing its data planes)")
+	}
+	switch {
+	case p != nil && p.busy: // the last answer stands meanwhile
+		shared.schedule = shared.schedule.After(konnect.PollBusy, now, 0, timings)
+	case p != nil:
+		shared.schedule = shared.schedule.After(konnect.PollFailed, now, p.retryAfter, timings)
+		shared.reason, shared.message = p.reason, p.message
+	default:
+		shared.schedule = shared.schedule.After(konnect.PollSucceeded, now, 0, timings)
+		shared.reason, shared.message = "", ""
+		shared.nodes, shared.answeredAt, shared.polledAt = nodes, answeredAt, now
+	}
 }
 
 // gatewayNodes keeps, of a control plane's nodes, those that are gwd's pods: a control plane

@@ -682,3 +682,52 @@ func TestNodesAreJudgedOnKonnectsClock(t *testing.T) {
 	// Without Konnect's time (no Date header), its clock is taken to agree.
 	g.Expect(gatewayNodes(pods, nodes, time.Time{}, operatorNow)["edge-7d4b9c-x2x7q"]).To(Equal(konnectNow.Add(-30 * time.Second)))
 }
+
+// Gateways registered to one control plane with one token share one nodes poll per interval;
+// with another token, they poll apart: tenants never share an answer got with someone else's
+// credentials.
+func TestNodesPollIsSharedPerControlPlaneAndToken(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	cpID := newControlPlane(t)
+	const otherToken = "kpat_portico-other-tenant-0123456789"
+	fakeKonnect.AllowToken(otherToken)
+	shared := tokenSecret(t, ns, "token", konnectToken, true)
+	apart := tokenSecret(t, ns, "other-token", otherToken, true)
+	var gateways []*gatewayv1alpha1.GatewayDeployment
+	for i, secret := range []string{shared.Name, shared.Name, shared.Name, apart.Name} {
+		name := fmt.Sprintf("dp-%d", i)
+		gwd := createGateway(t, ns, name, func(gwd *gatewayv1alpha1.GatewayDeployment) {
+			gwd.Spec.Konnect = konnectSpec(cpID, secret)
+			gwd.Spec.Konnect.PollInterval = &metav1.Duration{Duration: 10 * time.Second}
+		})
+		setDeploymentStatus(t, gwd, rolledOut(1))
+		fakeKonnect.CheckIn(cpID, name+"-pod")
+		readyPodSince(t, gwd, name+"-pod", testClock.Now().Add(-time.Minute))
+		gateways = append(gateways, gwd)
+	}
+	for _, gwd := range gateways {
+		condition(t, gwd, gatewayv1alpha1.ConditionKonnectConnected, metav1.ConditionTrue, gatewayv1alpha1.ReasonConnected)
+	}
+	polls := func(token string) int {
+		n := 0
+		for _, r := range fakeKonnect.RequestsWith(token) {
+			if r == "GET /v2/control-planes/"+cpID+"/nodes" {
+				n++
+			}
+		}
+		return n
+	}
+	sharedBefore, apartBefore := polls(konnectToken), polls(otherToken)
+	time.Sleep(25 * time.Second)
+	sharedPolls, apartPolls := polls(konnectToken)-sharedBefore, polls(otherToken)-apartBefore
+	t.Logf("in 25 s at a 10 s interval: %d polls for the three gateways sharing a token, %d for the one apart", sharedPolls, apartPolls)
+	// Each caller polls about once per interval; three gateways polling apart would make
+	// about three times the polls of the one.
+	g.Expect(apartPolls).To(BeNumerically(">=", 2))
+	g.Expect(sharedPolls).To(BeNumerically("<=", apartPolls+1))
+	for _, gwd := range gateways {
+		condition(t, gwd, gatewayv1alpha1.ConditionKonnectConnected, metav1.ConditionTrue, gatewayv1alpha1.ReasonConnected)
+	}
+}

@@ -165,6 +165,11 @@ func NewClient(serverURL, token string, hc *http.Client, gate *Gate) *Client {
 	return &Client{serverURL: serverURL, token: token, caller: serverURL + " " + hex.EncodeToString(digest[:8]), http: hc, gate: gate}
 }
 
+// PollKey names what one answer of the nodes list is good for: this client's server and
+// token, and the control plane. Gateways with the same key may share an answer; with another
+// token, never.
+func (c *Client) PollKey(controlPlaneID string) string { return c.caller + " " + controlPlaneID }
+
 // Gate remembers, per control plane and token, until when Konnect asked to be left alone
 // (429 Retry-After) or last failed. Calls before then fail at once: one gateway waiting on a
 // timeout is enough, the others must not each hold a reconcile worker for it; and gateways

@@ -72,7 +72,34 @@ type Server struct {
 	faults     []Fault
 	violations []string
 	requests   []string
-	now        func() time.Time
+	// tokens are accepted beside Token (AllowToken); byToken counts the requests each sent.
+	tokens  map[string]bool
+	byToken map[string][]string
+	now     func() time.Time
+}
+
+// AllowToken accepts another token, as of another user of the same organisation.
+func (s *Server) AllowToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tokens == nil {
+		s.tokens = map[string]bool{}
+	}
+	s.tokens[token] = true
+}
+
+// RequestsWith are the requests (method and path) that came with token, in order.
+func (s *Server) RequestsWith(token string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.byToken[token]...)
+}
+
+func (s *Server) accepts(authorization string) bool {
+	token, ok := strings.CutPrefix(authorization, "Bearer ")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ok && (token == s.Token || s.tokens[token])
 }
 
 // New starts a server on a random local port that accepts the bearer token. It speaks TLS,
@@ -194,6 +221,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	reset()
 	s.mu.Lock()
 	s.requests = append(s.requests, r.Method+" "+r.URL.Path)
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if s.byToken == nil {
+			s.byToken = map[string][]string{}
+		}
+		s.byToken[token] = append(s.byToken[token], r.Method+" "+r.URL.Path)
+	}
 	s.mu.Unlock()
 
 	if ok, errs := s.validator.ValidateHttpRequestSync(r); !ok {
@@ -276,7 +309,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, f Fault, faulty 
 }
 
 func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+s.Token {
+	if !s.accepts(r.Header.Get("Authorization")) {
 		s.fail(w, r, http.StatusUnauthorized)
 		return
 	}
