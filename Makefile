@@ -152,6 +152,10 @@ test-e2e-olm: $(KUSTOMIZE) ## Real OLM installs Portico from a catalog of its bu
 bench: manifests ## Benchmark against the local cluster's floor (BENCH_N=100,500 BENCH_REST=120s BENCH_PAIRS=3 BENCH_MEMORY=1000); writes docs/benchmarks/.
 	go run ./hack/bench -n $${BENCH_N:-100,500} -rest $${BENCH_REST:-120s} -pairs $${BENCH_PAIRS:-3} -memory $${BENCH_MEMORY:-1000} -bound
 
+.PHONY: bench-scale
+bench-scale: manifests ## How cost grows (not in CI): floor, bound and Portico at N=500,2000,5000, memory at 1,000, 5,000 and 10,000 (BENCH_N, BENCH_MEMORY to change); writes docs/benchmarks/scale/.
+	go run ./hack/bench -scale $${BENCH_N:+-n $$BENCH_N} -scale-memory $${BENCH_MEMORY:-1000,5000,10000}
+
 ##@ OLM
 
 VERSION ?= 0.1.0

@@ -395,6 +395,29 @@ var podNews = newsOn(func(old, cur *corev1.Pod) bool {
 	return equality.Semantic.DeepEqual(&same, cur)
 })
 
+// newRegistrar makes the Konnect side of the reconciler: its calls bounded to a share of the
+// workers, each counted in the metrics.
+func (r *GatewayDeploymentReconciler) newRegistrar(maxConcurrent int) *registrar {
+	timings := r.KonnectTimings.orDefaults()
+	reg := &registrar{Client: r.Client, applier: r.applier, scheme: r.scheme, recorder: r.Recorder, clock: r.Clock,
+		http: r.KonnectHTTP, apiHosts: r.KonnectAPIHosts, timings: timings, byID: map[types.UID]*konnectMemory{},
+		gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4))}
+	reg.gate.Observer = func(operation, outcome string) {
+		gatewaymetrics.KonnectRequests.WithLabelValues(operation, outcome).Inc()
+	}
+	return reg
+}
+
+// indexFields indexes the cached gateways by the Secrets and configurations they name, and
+// the pods by their gateway.
+func indexFields(mgr ctrl.Manager) error {
+	indexer := mgr.GetFieldIndexer()
+	return errors.Join(
+		indexer.IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets),
+		indexer.IndexField(context.Background(), &corev1.Pod{}, podsByGatewayIndex, podGateway),
+		indexer.IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, configSourcesIndex, configSources))
+}
+
 // SetupWithManager registers the controller. Its watches see only Portico's own children:
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
@@ -402,20 +425,8 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 	r.applier = &apply.Applier{Client: r.Client, APIReader: r.APIReader, Scheme: r.scheme, Recorder: r.Recorder,
 		Specs: r.DeploymentSpecs, FieldManager: FieldManager}
 	r.large = newLargeSlots(largeAtOnce)
-	timings := r.KonnectTimings.orDefaults()
-	r.konnect = &registrar{Client: r.Client, applier: r.applier, scheme: r.scheme, recorder: r.Recorder, clock: r.Clock,
-		http: r.KonnectHTTP, apiHosts: r.KonnectAPIHosts, timings: timings, byID: map[types.UID]*konnectMemory{},
-		gate: konnect.NewGate(r.Clock.Now, timings.FailureHold, max(2, maxConcurrent/4))}
-	r.konnect.gate.Observer = func(operation, outcome string) {
-		gatewaymetrics.KonnectRequests.WithLabelValues(operation, outcome).Inc()
-	}
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, konnectSecretsIndex, konnectSecrets); err != nil {
-		return err
-	}
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, podsByGatewayIndex, podGateway); err != nil {
-		return err
-	}
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, configSourcesIndex, configSources); err != nil {
+	r.konnect = r.newRegistrar(maxConcurrent)
+	if err := indexFields(mgr); err != nil {
 		return err
 	}
 	configSecrets, err := configSecretCache(mgr, r.WatchNamespace)

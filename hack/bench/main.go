@@ -85,6 +85,8 @@ func main() {
 	flag.IntVar(&profileSeconds, "profile-seconds", 30, "how long the CPU profiles of -profile run from each run's start")
 	flag.BoolVar(&bound, "bound", false, "also run, in each pair, the least any operator could ask of the API server (the bench creates each gateway and its children and writes its Ready status)")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
+	scale := flag.Bool("scale", false, "measure how cost grows instead (make bench-scale): floor, bound and Portico at each -n (default 500,2000,5000), the memory run at each -scale-memory, one pair each; writes docs/benchmarks/scale/")
+	scaleMemory := flag.String("scale-memory", "1000,5000,10000", "with -scale: the numbers of GatewayDeployments of the memory runs")
 	hostile := flag.Int("hostile", 0, "also run N=hostile GatewayDeployments at every maximum of the spec (as a hostile tenant would write them), for peak RSS (0: skip)")
 	flag.IntVar(&envBytes, "hostile-env-bytes", 4<<10, "the length of each of the 128 env values in -hostile specs (at 4 KiB, the bench's own list of 1,000 gateways times out)")
 	flag.Parse()
@@ -101,6 +103,15 @@ func main() {
 	manager := filepath.Join(*out, ".manager")
 	must(exec.Command("go", "build", "-o", manager, "./cmd").Run(), "building the operator")
 	defer os.Remove(manager)
+	if *scale {
+		sizesGiven := false
+		flag.Visit(func(f *flag.Flag) { sizesGiven = sizesGiven || f.Name == "n" })
+		if !sizesGiven {
+			*sizes = "500,2000,5000"
+		}
+		growth(filepath.Join(*out, "scale"), manager, numbers(*sizes), numbers(*scaleMemory))
+		return
+	}
 
 	var report strings.Builder
 	header(&report, *sizes, *rest, *memory, *pairs)
@@ -192,15 +203,24 @@ func main() {
 	for _, n := range sizesRun {
 		runs := plots[n]
 		name := fmt.Sprintf("ready-over-time-n%d.png", n)
-		must(plot(filepath.Join(*out, name), runs[0], runs[1], runs[2]), "plotting")
-		legend := "floor (grey) and Portico (blue)"
-		if bound {
-			legend = "floor (grey), the least any operator could do (orange) and Portico (blue)"
-		}
-		fmt.Fprintf(&report, "\n![Ready over time, N=%d: %s](%s)\n", n, legend, name)
+		must(readyOverTime(filepath.Join(*out, name), n, runs[0], runs[1], runs[2]), "plotting")
+		fmt.Fprintf(&report, "\n![Gateways Ready over time, N=%d: the floor, the bound and Portico](%s)\n", n, name)
 	}
 	must(os.WriteFile(filepath.Join(*out, "README.md"), []byte(report.String()), 0o644), "writing the report")
 	fmt.Print(report.String())
+}
+
+// numbers reads a comma-separated list of numbers.
+func numbers(list string) []int {
+	var out []int
+	for field := range strings.SplitSeq(list, ",") {
+		if field = strings.TrimSpace(field); field != "" {
+			n, err := strconv.Atoi(field)
+			must(err, "parsing "+list)
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func must(err error, what string) {

@@ -4,98 +4,116 @@
 package main
 
 import (
-	"image"
+	"fmt"
 	"image/color"
-	"image/png"
-	"os"
-	"time"
+	"math"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
-// plot draws the Ready count over time of the floor (grey), Portico (blue) and, when it ran,
-// the least any operator could do (orange) on common axes: time from 0 to the slowest run's
-// end, count from 0 to N.
-func plot(path string, floor, operator, bound run) error {
-	const w, h, margin = 800, 400, 40
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	white := color.RGBA{255, 255, 255, 255}
-	for x := range w {
-		for y := range h {
-			img.Set(x, y, white)
-		}
-	}
-	axis := color.RGBA{0, 0, 0, 255}
-	for x := margin; x < w-margin; x++ {
-		img.Set(x, h-margin, axis)
-	}
-	for y := margin; y <= h-margin; y++ {
-		img.Set(margin, y, axis)
-	}
-	end := max(floor.total, operator.total, bound.total)
-	n := 1
-	for _, r := range []run{floor, operator, bound} {
-		if len(r.timeline) > 0 {
-			n = max(n, r.timeline[len(r.timeline)-1].ready)
-		}
-	}
-	point := func(at time.Duration, ready int) (int, int) {
-		x := margin + int(float64(w-2*margin)*at.Seconds()/max(end.Seconds(), 0.001))
-		y := h - margin - int(float64(h-2*margin)*float64(ready)/float64(n))
-		return x, y
-	}
-	for _, series := range []struct {
-		r run
-		c color.RGBA
-	}{{floor, color.RGBA{150, 150, 150, 255}}, {bound, color.RGBA{230, 140, 30, 255}}, {operator, color.RGBA{31, 78, 121, 255}}} {
-		for i := 1; i < len(series.r.timeline); i++ {
-			x0, y0 := point(series.r.timeline[i-1].at, series.r.timeline[i-1].ready)
-			x1, y1 := point(series.r.timeline[i].at, series.r.timeline[i].ready)
-			line(img, x0, y0, x1, y1, series.c)
-		}
-	}
-	f, err := os.Create(path)
+// The colours of the three kinds of run, in every plot.
+var (
+	floorColour    = color.RGBA{140, 140, 140, 255}
+	boundColour    = color.RGBA{230, 140, 30, 255}
+	operatorColour = color.RGBA{31, 78, 121, 255}
+)
+
+// commit names the checkout the bench measured, for the reports and the plots' titles.
+var commit = func() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
-		return err
+		return "unknown commit"
 	}
-	defer f.Close()
-	return png.Encode(f, img)
+	name := "commit " + strings.TrimSpace(string(out))
+	// The reports themselves are about to change: only the code counts.
+	if dirty, _ := exec.Command("git", "status", "--porcelain", "--", ".", ":!docs/benchmarks").Output(); len(dirty) > 0 {
+		name += " with uncommitted changes"
+	}
+	return name
+}()
+
+// series is one line of a plot: its legend entry, its colour and its points.
+type series struct {
+	name   string
+	colour color.Color
+	points plotter.XYs
 }
 
-// line draws a two-pixel line (Bresenham).
-func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA) {
-	dx, dy := abs(x1-x0), -abs(y1-y0)
-	sx, sy := sign(x1-x0), sign(y1-y0)
-	e := dx + dy
-	for {
-		img.Set(x0, y0, c)
-		img.Set(x0, y0-1, c)
-		if x0 == x1 && y0 == y1 {
-			return
-		}
-		e2 := 2 * e
-		if e2 >= dy {
-			e += dy
-			x0 += sx
-		}
-		if e2 <= dx {
-			e += dx
-			y0 += sy
-		}
-	}
+// chart is what a plot says of itself beside its lines.
+type chart struct {
+	title, x, y string
+	logX, logY  bool
 }
 
-func abs(v int) int {
-	if v < 0 {
-		return -v
+// draw writes a PNG of the lines, with title, labelled axes and a legend.
+func (c chart) draw(path string, lines ...series) error {
+	p := plot.New()
+	p.Title.Text = c.title
+	p.X.Label.Text, p.Y.Label.Text = c.x, c.y
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Add(plotter.NewGrid())
+	if c.logX {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, readableLogTicks{}
 	}
-	return v
+	if c.logY {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, readableLogTicks{}
+	}
+	for _, s := range lines {
+		if len(s.points) == 0 {
+			continue
+		}
+		line, points, err := plotter.NewLinePoints(s.points)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		line.Color, line.Width = s.colour, vg.Points(1.5)
+		points.Color, points.Shape, points.Radius = s.colour, draw.CircleGlyph{}, vg.Points(1.5)
+		if len(s.points) > 40 {
+			points.Radius = 0 // a timeline: the line alone
+		}
+		p.Add(line, points)
+		p.Legend.Add(s.name, line)
+	}
+	return p.Save(8*vg.Inch, 4.5*vg.Inch, path)
 }
 
-func sign(v int) int {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
+// readableLogTicks labels 1, 2 and 5 times each power of ten on a log axis, so that a reader
+// can read values between the decades.
+type readableLogTicks struct{}
+
+func (readableLogTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for decade := math.Pow(10, math.Floor(math.Log10(lo))); decade <= hi; decade *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * decade; v >= lo && v <= hi {
+				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+			}
+		}
 	}
-	return 0
+	return ticks
+}
+
+// readyOverTime plots how many gateways were Ready over time in each run of one N.
+func readyOverTime(path string, n int, floor, operator, bound run) error {
+	timeline := func(r run) plotter.XYs {
+		xys := make(plotter.XYs, 0, len(r.timeline))
+		for _, s := range r.timeline {
+			xys = append(xys, plotter.XY{X: s.at.Seconds(), Y: float64(s.ready)})
+		}
+		return xys
+	}
+	return chart{
+		title: fmt.Sprintf("Gateways Ready over time, N=%d (%s)", n, commit),
+		x:     "time since the first create (s)",
+		y:     "Ready (gateways; Deployments available for the floor)",
+	}.draw(path,
+		series{"floor: a bare client creates the children", floorColour, timeline(floor)},
+		series{"bound: the least any operator could ask", boundColour, timeline(bound)},
+		series{"Portico", operatorColour, timeline(operator)})
 }

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"os"
@@ -51,12 +50,8 @@ func cpuLine(byName map[string]float64) string {
 	return fmt.Sprintf("%.1f s (%s)", total, strings.Join(parts, ", "))
 }
 
-func header(b *strings.Builder, sizes string, rest time.Duration, memory, pairs int) {
-	commit, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	// The report itself is about to change: only the code counts.
-	if dirty, _ := exec.Command("git", "status", "--porcelain", "--", ".", ":!docs/benchmarks").Output(); len(dirty) > 0 {
-		commit = append(bytes.TrimSpace(commit), " with uncommitted changes"...)
-	}
+// machine says when and on what the bench ran.
+func machine() string {
 	cpu := "unknown CPU"
 	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.SplitSeq(string(raw), "\n") {
@@ -66,8 +61,11 @@ func header(b *strings.Builder, sizes string, rest time.Duration, memory, pairs 
 			}
 		}
 	}
-	fmt.Fprintf(b, "# Portico benchmark\n\n%s, %d cores (%s), %s/%s, commit %s.\n\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(commit)))
+	return fmt.Sprintf("%s, %d cores (%s), %s/%s", time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH)
+}
+
+func header(b *strings.Builder, sizes string, rest time.Duration, memory, pairs int) {
+	fmt.Fprintf(b, "# Portico benchmark\n\n%s, %s.\n\n", machine(), commit)
 	command := fmt.Sprintf("go run ./hack/bench -n %s -rest %s -pairs %d", sizes, rest, pairs)
 	if extra := os.Getenv("BENCH_OPERATOR_ARGS"); extra != "" {
 		command = fmt.Sprintf("BENCH_OPERATOR_ARGS=%q %s", extra, command)

@@ -35,13 +35,17 @@ import (
 	"github.com/portico-dev/portico/internal/status"
 )
 
-// cluster runs hack/cluster.sh for the bench's own cluster: 5 nodes with room for 1,000 pods
+// nodes is how many fake nodes the bench's clusters have, each with room for 1,000 pods:
+// enough for the largest N (one pod per gateway) and its rollouts.
+var nodes = 5
+
+// cluster runs hack/cluster.sh for the bench's own cluster: nodes with room for 1,000 pods
 // each and a service range wide enough for every N.
 func cluster(action string) string {
 	cmd := exec.Command("hack/cluster.sh", action)
 	cmd.Env = append(os.Environ(),
 		"CLUSTER_NAME="+clusterName,
-		"CLUSTER_NODES=5",
+		fmt.Sprintf("CLUSTER_NODES=%d", nodes),
 		"CLUSTER_NODE_ARGS=--param .allocatable.pods=1000 --param .podCIDR=\"10.64.0.0/22\"",
 		"CLUSTER_EXTRA_ARGS=--extra-args kube-apiserver=service-cluster-ip-range=10.96.0.0/16 --kube-audit-policy hack/bench/audit-policy.yaml",
 	)

@@ -60,23 +60,7 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 		UpstreamHosts:      obs.Mesh.UpstreamHosts,
 	}
 	summary.SidecarRevision = obs.Mesh.SidecarRevision
-	var ready, outdated int32
-	running := map[string]bool{}
-	for i := range obs.Pods {
-		if PodReady(&obs.Pods[i]) {
-			ready++
-			if hasSidecar(&obs.Pods[i]) {
-				summary.InjectedPods++
-			}
-			if rev := istiorev.Running(&obs.Pods[i]); rev != "" {
-				running[rev] = true
-				if obs.Mesh.SidecarRevision != "" && rev != obs.Mesh.SidecarRevision {
-					outdated++
-				}
-			}
-		}
-	}
-	summary.RunningRevisions = slices.Sorted(maps.Keys(running))
+	ready, outdated := countSidecars(obs, summary)
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionMeshReady}
 	switch {
 	case !gwd.Spec.MeshRequested():
@@ -127,6 +111,29 @@ const istioInstallHint = "Istio is not installed: the API server does not serve 
 	"(for example istioctl install, or its base chart); Portico picks it up without a restart."
 
 // hasSidecar finds Istio's proxy, as a container or as a native (init) sidecar.
+// countSidecars counts the ready pods, and fills summary's injected pods and the revisions
+// they run; outdated counts those that run another than the one that should inject them.
+func countSidecars(obs Observed, summary *gatewayv1alpha1.MeshStatus) (ready, outdated int32) {
+	running := map[string]bool{}
+	for i := range obs.Pods {
+		if !PodReady(&obs.Pods[i]) {
+			continue
+		}
+		ready++
+		if hasSidecar(&obs.Pods[i]) {
+			summary.InjectedPods++
+		}
+		if rev := istiorev.Running(&obs.Pods[i]); rev != "" {
+			running[rev] = true
+			if obs.Mesh.SidecarRevision != "" && rev != obs.Mesh.SidecarRevision {
+				outdated++
+			}
+		}
+	}
+	summary.RunningRevisions = slices.Sorted(maps.Keys(running))
+	return ready, outdated
+}
+
 // outdatedMessage says which revision the pods run, which one should inject them, and what
 // happens next.
 func outdatedMessage(gwd *gatewayv1alpha1.GatewayDeployment, mesh MeshObserved, summary *gatewayv1alpha1.MeshStatus, outdated, ready int32) string {

@@ -1,0 +1,119 @@
+// Copyright 2026 The Portico Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot/plotter"
+)
+
+// point is one N's figures in the growth curve.
+type point struct {
+	n                   int
+	floor, bound        run
+	op                  operatorRun
+	requestsPerGateway  float64
+	cpuPerThousand      float64
+	peakRSSMiB          float64
+	ratioToBound        float64
+	firstReady, allDone float64
+}
+
+// growth measures how the cost grows with N (-scale): the floor, the bound and Portico once
+// each at every size, and the operator's peak RSS at every memory size; it writes the table
+// and the log-scale plots under out.
+func growth(out, manager string, sizes, memorySizes []int) {
+	must(os.MkdirAll(out, 0o755), "creating "+out)
+	largest := 0
+	for _, n := range append(append([]int{}, sizes...), memorySizes...) {
+		largest = max(largest, n)
+	}
+	nodes = max(nodes, largest/1000+1)
+	var points []point
+	for _, n := range sizes {
+		fmt.Fprintf(os.Stderr, "bench: scale N=%d floor\n", n)
+		p := point{n: n, floor: floorRun(n)}
+		fmt.Fprintf(os.Stderr, "bench: scale N=%d bound\n", n)
+		p.bound = boundRun(n)
+		fmt.Fprintf(os.Stderr, "bench: scale N=%d Portico\n", n)
+		p.op = portico(n, manager, 0, 0)
+		p.requestsPerGateway = nonWatch(p.op.audited) / float64(n)
+		p.cpuPerThousand = p.op.cpuSeconds / float64(n) * 1000
+		p.peakRSSMiB = float64(p.op.peakRSSKiB) / 1024
+		p.ratioToBound = p.op.total.Seconds() / p.bound.total.Seconds()
+		p.firstReady, p.allDone = p.op.firstReady.Seconds(), p.op.total.Seconds()
+		points = append(points, p)
+	}
+	memory := map[int]float64{}
+	for _, n := range memorySizes {
+		fmt.Fprintf(os.Stderr, "bench: scale memory N=%d\n", n)
+		memory[n] = float64(portico(n, manager, 0, 0).peakRSSKiB) / 1024
+	}
+	cluster("down")
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# How Portico's cost grows (make bench-scale)\n\n%s, on this machine (%s). One run of each kind per N, each on a fresh local cluster of %d nodes; the bound is the least any operator could ask of the API server (the bench creates each gateway and its two children and writes one status), the floor a bare client creating the children alone.\n\n",
+		commit, machine(), nodes)
+	b.WriteString("| N | floor | bound | Portico, all Ready | ratio to the bound | first Ready | requests per gateway | operator CPU per 1,000 gateways | peak RSS |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, p := range points {
+		fmt.Fprintf(&b, "| %d | %.1f s | %.1f s | %.1f s | %.2f | %.2f s | %.2f | %.1f s | %.0f MiB |\n",
+			p.n, p.floor.total.Seconds(), p.bound.total.Seconds(), p.allDone, p.ratioToBound, p.firstReady, p.requestsPerGateway, p.cpuPerThousand, p.peakRSSMiB)
+	}
+	b.WriteString("\nPeak RSS of the operator (its memory run: N gateways created, all Ready):\n\n| N | peak RSS |\n|---|---|\n")
+	var memoryPoints plotter.XYs
+	for _, n := range memorySizes {
+		fmt.Fprintf(&b, "| %d | %.0f MiB |\n", n, memory[n])
+		memoryPoints = append(memoryPoints, plotter.XY{X: float64(n), Y: memory[n]})
+	}
+	var floorTimes, boundTimes, operatorTimes plotter.XYs
+	for _, p := range points {
+		floorTimes = append(floorTimes, plotter.XY{X: float64(p.n), Y: p.floor.total.Seconds()})
+		boundTimes = append(boundTimes, plotter.XY{X: float64(p.n), Y: p.bound.total.Seconds()})
+		operatorTimes = append(operatorTimes, plotter.XY{X: float64(p.n), Y: p.allDone})
+		memoryPoints = append(memoryPoints, plotter.XY{X: float64(p.n), Y: p.peakRSSMiB})
+		name := fmt.Sprintf("ready-over-time-n%d.png", p.n)
+		must(readyOverTime(filepath.Join(out, name), p.n, p.floor, p.op.run, p.bound), "plotting")
+	}
+	must(chart{title: "Time until every gateway is Ready, against N (" + commit + ")",
+		x: "GatewayDeployments (N, log scale)", y: "time until all Ready (s, log scale)", logX: true, logY: true}.draw(
+		filepath.Join(out, "time-against-n.png"),
+		series{"floor", floorColour, floorTimes}, series{"bound", boundColour, boundTimes}, series{"Portico", operatorColour, operatorTimes}), "plotting")
+	memoryPoints = sortedByX(memoryPoints)
+	limit := plotter.XYs{{X: memoryPoints[0].X, Y: 128}, {X: memoryPoints[len(memoryPoints)-1].X, Y: 128}}
+	must(chart{title: "Operator peak RSS against N (" + commit + ")",
+		x: "GatewayDeployments (N, log scale)", y: "peak RSS (MiB)", logX: true}.draw(
+		filepath.Join(out, "memory-against-n.png"),
+		series{"Portico's peak RSS", operatorColour, memoryPoints}, series{"shipped limit (128 Mi)", boundColour, limit}), "plotting")
+	b.WriteString("\n![Time until every gateway is Ready against N, log scales](time-against-n.png)\n\n![Operator peak RSS against N](memory-against-n.png)\n")
+	for _, p := range points {
+		fmt.Fprintf(&b, "\n![Gateways Ready over time, N=%d](ready-over-time-n%d.png)\n", p.n, p.n)
+	}
+	must(os.WriteFile(filepath.Join(out, "README.md"), []byte(b.String()), 0o644), "writing the report")
+	fmt.Print(b.String())
+}
+
+// nonWatch sums request counts by verb, watches left out (opened once, not per gateway).
+func nonWatch(byVerb map[string]float64) float64 {
+	total := 0.0
+	for verb, n := range byVerb {
+		if verb != "watch" {
+			total += n
+		}
+	}
+	return total
+}
+
+func sortedByX(xys plotter.XYs) plotter.XYs {
+	out := append(plotter.XYs(nil), xys...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].X < out[j-1].X; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
