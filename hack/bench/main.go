@@ -74,6 +74,7 @@ type operatorRun struct {
 	restRVChanges int                // objects in the namespace whose resourceVersion changed at rest
 	audited       map[string]float64 // by verb: the audit log's count of the operator's requests, creation to all Ready
 	auditedRest   map[string]float64 // the same, at rest
+	restart       restartFigures     // when the run ended by restarting the operator
 }
 
 func main() {

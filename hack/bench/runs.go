@@ -451,8 +451,14 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	if pprofAddr != "" {
 		saveHeapProfile(pprofAddr, n)
 	}
+	if restartAt == n {
+		op.restart = measureRestart(c, manager, kubeconfig, n, cmd)
+	}
 	return op
 }
+
+// restartAt is the N at which a Portico run ends by restarting the operator (-scale).
+var restartAt int
 
 // saveHeapProfile keeps the operator's heap profile at rest, for `go tool pprof`, and the
 // runtime's memory statistics beside it (debug=1 ends with them).

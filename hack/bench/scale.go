@@ -34,28 +34,44 @@ func growth(out, manager string, sizes, memorySizes []int) {
 		largest = max(largest, n)
 	}
 	nodes = max(nodes, largest/1000+1)
+	// The largest growth size's Portico run ends by restarting the operator in front of its
+	// gateways.
+	largestGrowth := 0
+	for _, n := range sizes {
+		largestGrowth = max(largestGrowth, n)
+	}
 	var points []point
+	memory := map[int]float64{}
 	for _, n := range sizes {
 		fmt.Fprintf(os.Stderr, "bench: scale N=%d floor\n", n)
 		p := point{n: n, floor: floorRun(n)}
 		fmt.Fprintf(os.Stderr, "bench: scale N=%d bound\n", n)
 		p.bound = boundRun(n)
 		fmt.Fprintf(os.Stderr, "bench: scale N=%d Portico\n", n)
+		if n == largestGrowth {
+			restartAt = n
+		}
 		p.op = portico(n, manager, 0, 0)
+		restartAt = 0
 		p.requestsPerGateway = nonWatch(p.op.audited) / float64(n)
 		p.cpuPerThousand = p.op.cpuSeconds / float64(n) * 1000
 		p.peakRSSMiB = float64(p.op.peakRSSKiB) / 1024
 		p.ratioToBound = p.op.total.Seconds() / p.bound.total.Seconds()
 		p.firstReady, p.allDone = p.op.firstReady.Seconds(), p.op.total.Seconds()
 		points = append(points, p)
+		// Written after each size, so that a run stopped early still leaves its figures.
+		writeGrowth(out, points, memory, memorySizes)
 	}
-	memory := map[int]float64{}
 	for _, n := range memorySizes {
 		fmt.Fprintf(os.Stderr, "bench: scale memory N=%d\n", n)
 		memory[n] = float64(portico(n, manager, 0, 0).peakRSSKiB) / 1024
+		writeGrowth(out, points, memory, memorySizes)
 	}
 	cluster("down")
+}
 
+// writeGrowth writes the growth report and its plots from the figures so far.
+func writeGrowth(out string, points []point, memory map[int]float64, memorySizes []int) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# How Portico's cost grows (make bench-scale)\n\n%s, on this machine (%s). One run of each kind per N, each on a fresh local cluster of %d nodes; the bound is the least any operator could ask of the API server (the bench creates each gateway and its two children and writes one status), the floor a bare client creating the children alone.\n\n",
 		commit, machine(), nodes)
@@ -64,11 +80,22 @@ func growth(out, manager string, sizes, memorySizes []int) {
 		fmt.Fprintf(&b, "| %d | %.1f s | %.1f s | %.1f s | %.2f | %.2f s | %.2f | %.1f s | %.0f MiB |\n",
 			p.n, p.floor.total.Seconds(), p.bound.total.Seconds(), p.allDone, p.ratioToBound, p.firstReady, p.requestsPerGateway, p.cpuPerThousand, p.peakRSSMiB)
 	}
+	for _, p := range points {
+		if r := p.op.restart; r.rejudged > 0 {
+			fmt.Fprintf(&b, "\n**Restart in front of %d Ready gateways** (the operator killed, started again): every gateway reconciled %.1f s after the start, "+
+				"against %.1f s for the API server to list and send the cached kinds to a bare client (%.2f×; target 1.2×); idle at %.1f s; "+
+				"requests %s, of which %.0f writes (target 0); peak RSS %.0f MiB.\n",
+				p.n, r.rejudged.Seconds(), r.lists.Seconds(), r.rejudged.Seconds()/r.lists.Seconds(), r.idle.Seconds(),
+				byMethod(r.requests), r.writes, float64(r.peakRSSKiB)/1024)
+		}
+	}
 	b.WriteString("\nPeak RSS of the operator (its memory run: N gateways created, all Ready):\n\n| N | peak RSS |\n|---|---|\n")
 	var memoryPoints plotter.XYs
 	for _, n := range memorySizes {
-		fmt.Fprintf(&b, "| %d | %.0f MiB |\n", n, memory[n])
-		memoryPoints = append(memoryPoints, plotter.XY{X: float64(n), Y: memory[n]})
+		if peak, ok := memory[n]; ok {
+			fmt.Fprintf(&b, "| %d | %.0f MiB |\n", n, peak)
+			memoryPoints = append(memoryPoints, plotter.XY{X: float64(n), Y: peak})
+		}
 	}
 	var floorTimes, boundTimes, operatorTimes plotter.XYs
 	for _, p := range points {
@@ -79,22 +106,35 @@ func growth(out, manager string, sizes, memorySizes []int) {
 		name := fmt.Sprintf("ready-over-time-n%d.png", p.n)
 		must(readyOverTime(filepath.Join(out, name), p.n, p.floor, p.op.run, p.bound), "plotting")
 	}
-	must(chart{title: "Time until every gateway is Ready, against N (" + commit + ")",
-		x: "GatewayDeployments (N, log scale)", y: "time until all Ready (s, log scale)", logX: true, logY: true}.draw(
-		filepath.Join(out, "time-against-n.png"),
-		series{"floor", floorColour, floorTimes}, series{"bound", boundColour, boundTimes}, series{"Portico", operatorColour, operatorTimes}), "plotting")
-	memoryPoints = sortedByX(memoryPoints)
-	limit := plotter.XYs{{X: memoryPoints[0].X, Y: 128}, {X: memoryPoints[len(memoryPoints)-1].X, Y: 128}}
-	must(chart{title: "Operator peak RSS against N (" + commit + ")",
-		x: "GatewayDeployments (N, log scale)", y: "peak RSS (MiB)", logX: true}.draw(
-		filepath.Join(out, "memory-against-n.png"),
-		series{"Portico's peak RSS", operatorColour, memoryPoints}, series{"shipped limit (128 Mi)", boundColour, limit}), "plotting")
-	b.WriteString("\n![Time until every gateway is Ready against N, log scales](time-against-n.png)\n\n![Operator peak RSS against N](memory-against-n.png)\n")
+	// Curves need two sizes; the report and the Ready-over-time plots come with each.
+	if len(points) >= 2 {
+		must(chart{title: "Time until every gateway is Ready, against N (" + commit + ")",
+			x: "GatewayDeployments (N, log scale)", y: "time until all Ready (s, log scale)", logX: true, logY: true}.draw(
+			filepath.Join(out, "time-against-n.png"),
+			series{"floor", floorColour, floorTimes}, series{"bound", boundColour, boundTimes}, series{"Portico", operatorColour, operatorTimes}), "plotting")
+		memoryPoints = sortedByX(memoryPoints)
+		limit := plotter.XYs{{X: memoryPoints[0].X, Y: 128}, {X: memoryPoints[len(memoryPoints)-1].X, Y: 128}}
+		must(chart{title: "Operator peak RSS against N (" + commit + ")",
+			x: "GatewayDeployments (N, log scale)", y: "peak RSS (MiB)", logX: true}.draw(
+			filepath.Join(out, "memory-against-n.png"),
+			series{"Portico's peak RSS", operatorColour, memoryPoints}, series{"shipped limit (128 Mi)", boundColour, limit}), "plotting")
+		b.WriteString("\n![Time until every gateway is Ready against N, log scales](time-against-n.png)\n\n![Operator peak RSS against N](memory-against-n.png)\n")
+	}
 	for _, p := range points {
 		fmt.Fprintf(&b, "\n![Gateways Ready over time, N=%d](ready-over-time-n%d.png)\n", p.n, p.n)
 	}
 	must(os.WriteFile(filepath.Join(out, "README.md"), []byte(b.String()), 0o644), "writing the report")
-	fmt.Print(b.String())
+	fmt.Fprint(os.Stderr, b.String())
+}
+
+func byMethod(counts map[string]float64) string {
+	var parts []string
+	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		if counts[method] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.0f", method, counts[method]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // nonWatch sums request counts by verb, watches left out (opened once, not per gateway).
