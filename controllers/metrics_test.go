@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ func TestMetricsFollowConditionsAndCertificates(t *testing.T) {
 		ContainSubstring(series("portico_gatewaydeployment_replicas_desired", of)+" 2\n"),
 		ContainSubstring(series("portico_gatewaydeployment_replicas_ready", of)+" 2\n"),
 		ContainSubstring(series("portico_certificate_expiry_timestamp_seconds", `certificate="api-tls",`+of+`,purpose="listener"`)+
-			fmt.Sprintf(" %.9e\n", float64(notAfter.Unix()))),
+			" "+strconv.FormatFloat(float64(notAfter.Unix()), 'g', -1, 64)+"\n"),
 	))
 
 	// A bad key: the condition's series turns; one series per condition type, never two.
