@@ -176,7 +176,7 @@ func (r *GatewayDeploymentReconciler) readGateway(ctx context.Context, key types
 			r.configVerdicts.Delete(key)
 			r.applier.Forget(key)
 			gatewaymetrics.Gateways.Forget(key)
-			r.upgradeRolls.CompareAndDelete(key.Namespace, r.heldBy(key.Namespace, key))
+			r.releaseRoll(key)
 		}
 		return nil, 0, release, client.IgnoreNotFound(err)
 	}
@@ -198,7 +198,7 @@ func (r *GatewayDeploymentReconciler) readGateway(ctx context.Context, key types
 func soonest(delays ...time.Duration) time.Duration {
 	var first time.Duration
 	for _, d := range delays {
-		if first == 0 || (d > 0 && d < first) {
+		if d > 0 && (first == 0 || d < first) {
 			first = d
 		}
 	}

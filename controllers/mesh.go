@@ -142,7 +142,7 @@ func (r *GatewayDeploymentReconciler) templateRevision(ctx context.Context, gwd 
 	now := r.Clock.Now()
 	if live == "" || live == wanted {
 		if status.RolloutComplete(d, status.DesiredReplicas(gwd, d)) {
-			r.upgradeRolls.CompareAndDelete(gwd.Namespace, r.heldBy(gwd.Namespace, key))
+			r.releaseRoll(key)
 		}
 		return wanted, "", nil
 	}
@@ -156,13 +156,11 @@ func (r *GatewayDeploymentReconciler) templateRevision(ctx context.Context, gwd 
 	return wanted, "", nil
 }
 
-// heldBy is the namespace's upgrade roll when key holds it, and a value that matches nothing
-// otherwise.
-func (r *GatewayDeploymentReconciler) heldBy(namespace string, key types.NamespacedName) any {
-	if held, ok := r.upgradeRolls.Load(namespace); ok && held.(upgradeRoll).gateway == key {
-		return held
+// releaseRoll ends key's upgrade roll, if its namespace's is key's.
+func (r *GatewayDeploymentReconciler) releaseRoll(key types.NamespacedName) {
+	if held, ok := r.upgradeRolls.Load(key.Namespace); ok && held.(upgradeRoll).gateway == key {
+		r.upgradeRolls.CompareAndDelete(key.Namespace, held)
 	}
-	return upgradeRoll{}
 }
 
 // injectorChanged reconciles the gateways that want sidecars when an injector comes or goes:

@@ -99,14 +99,12 @@ func table(b *strings.Builder, n int, floor, least run, op operatorRun, rest tim
 	}
 	// Per gateway: the audit log's count, which holds no watches (they are long-running and
 	// opened once, not per gateway); the operator's own metrics count them as GETs.
-	var total float64
+	total := nonWatch(op.audited)
 	var methods []string
 	for m, v := range op.audited {
-		if m == "watch" {
-			continue
+		if m != "watch" {
+			methods = append(methods, fmt.Sprintf("%s %.0f", m, v))
 		}
-		total += v
-		methods = append(methods, fmt.Sprintf("%s %.0f", m, v))
 	}
 	sort.Strings(methods)
 	var restTotal float64

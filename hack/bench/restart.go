@@ -72,11 +72,7 @@ func measureRestart(c client.Client, manager, kubeconfig string, n int, old *exe
 	}
 	r.idle = lastChange.Sub(start)
 	r.requests = requests(metricsAddr)
-	for method, count := range r.requests {
-		if method != "GET" {
-			r.writes += count
-		}
-	}
+	r.writes = writes(r.requests)
 	r.peakRSSKiB = peakRSS(cmd.Process.Pid)
 	fmt.Fprintf(os.Stderr, "bench: restart in front of %d gateways: every one reconciled %.1f s after start (lists alone %.1f s), idle at %.1f s, requests %v, peak RSS %d KiB\n",
 		n, r.rejudged.Seconds(), r.lists.Seconds(), r.idle.Seconds(), r.requests, r.peakRSSKiB)

@@ -4,9 +4,11 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot/plotter"
@@ -149,11 +151,7 @@ func nonWatch(byVerb map[string]float64) float64 {
 }
 
 func sortedByX(xys plotter.XYs) plotter.XYs {
-	out := append(plotter.XYs(nil), xys...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].X < out[j-1].X; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	out := slices.Clone(xys)
+	slices.SortFunc(out, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
 	return out
 }

@@ -104,6 +104,7 @@ func degradedCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) met
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionDegraded}
 	d := obs.Deployment
 	failures := podFailures(obs.Pods)
+	blocked := sidecarBlocked(gwd, d)
 	switch {
 	case len(obs.Conflicts) > 0:
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonChildConflict, strings.Join(obs.Conflicts, " ")
@@ -113,8 +114,8 @@ func degradedCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) met
 	case d != nil && deadlineExceeded(d) != nil:
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonProgressDeadlineExceeded
 		c.Message = fmt.Sprintf("Deployment %s: %s", d.Name, deadlineExceeded(d).Message)
-	case d != nil && sidecarBlocked(gwd, d) != "":
-		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonSidecarBlocked, sidecarBlocked(gwd, d)
+	case blocked != "":
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonSidecarBlocked, blocked
 	case d != nil && replicaFailure(d) != nil:
 		c.Status, c.Reason = metav1.ConditionTrue, gatewayv1alpha1.ReasonReplicaFailure
 		c.Message = fmt.Sprintf("Deployment %s cannot create pods: %s", d.Name, replicaFailure(d).Message)

@@ -61,6 +61,7 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 	}
 	summary.SidecarRevision = obs.Mesh.SidecarRevision
 	ready, outdated := countSidecars(obs, summary)
+	blocked := sidecarBlocked(gwd, obs.Deployment)
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionMeshReady}
 	switch {
 	case !gwd.Spec.MeshRequested():
@@ -73,8 +74,8 @@ func meshCondition(gwd *gatewayv1alpha1.GatewayDeployment, obs Observed) (metav1
 		} else {
 			c.Message = fmt.Sprintf("Sidecar injection follows namespace %s: %d of %d ready pods run istio-proxy.", gwd.Namespace, summary.InjectedPods, ready)
 		}
-	case obs.Deployment != nil && sidecarBlocked(gwd, obs.Deployment) != "":
-		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarBlocked, sidecarBlocked(gwd, obs.Deployment)
+	case blocked != "":
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonSidecarBlocked, blocked
 	case !obs.Mesh.IstioInstalled:
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, gatewayv1alpha1.ReasonIstioNotInstalled, istioInstallHint
 	case gwd.Spec.SidecarsExpected() && summary.InjectedPods < ready:
@@ -154,12 +155,16 @@ func outdatedMessage(gwd *gatewayv1alpha1.GatewayDeployment, mesh MeshObserved, 
 	return msg + " They are rolling onto it."
 }
 
-// sidecarBlocked says why the gateway's pods are refused, when it is for the capabilities of
-// Istio's istio-init container: NET_ADMIN and NET_RAW, which OpenShift's restricted-v2
-// security context constraint and Pod Security "restricted" refuse. "" when they are not.
+// sidecarBlocked says why the pods of d (nil: none yet) are refused, when it is for the
+// capabilities of Istio's istio-init container: NET_ADMIN and NET_RAW, which OpenShift's
+// restricted-v2 security context constraint and Pod Security "restricted" refuse. "" when
+// they are not.
 // Portico's own pod has no init container, so a refused init container with those
 // capabilities is the sidecar's.
 func sidecarBlocked(gwd *gatewayv1alpha1.GatewayDeployment, d *appsv1.Deployment) string {
+	if d == nil {
+		return ""
+	}
 	failure := replicaFailure(d)
 	if failure == nil || !gwd.Spec.SidecarsWanted() {
 		return ""

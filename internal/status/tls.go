@@ -6,6 +6,7 @@ package status
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -54,7 +55,7 @@ func (a *assessment) tls() {
 			c.Reason, c.Message = gatewayv1alpha1.ReasonCertificateExpiringSoon, certificate.ExpiringMessage(cert.SecretName, cert.NotAfter.Time)
 			break
 		}
-		until = append(until, fmt.Sprintf("%s until %s", cert.SecretName, cert.NotAfter.UTC().Format("2006-01-02T15:04:05Z")))
+		until = append(until, fmt.Sprintf("%s until %s", cert.SecretName, cert.NotAfter.UTC().Format(time.RFC3339)))
 	}
 	if c.Message == "" {
 		c.Message = fmt.Sprintf("The HTTPS listeners serve the certificates of Secret %s (copied to %s).", strings.Join(until, ", "), obs.Copy)
