@@ -131,8 +131,14 @@ func TestSidecarsFollowTheirRevisionTag(t *testing.T) {
 	g.Eventually(func() string { return templateRevisionOf(t, second) }, timeout, interval).Should(Equal("1-28"))
 	replaceWithInjected(t, second, "1-28")
 	for _, gwd := range []*gatewayv1alpha1.GatewayDeployment{east, west} {
-		latest := condition(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured)
-		g.Expect(latest.Status.Mesh.RunningRevisions).To(Equal([]string{"1-28"}))
+		condition(t, gwd, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured)
+		// The new pod is created before its status says Running: a reconcile in between
+		// rightly reports no running revision yet.
+		g.Eventually(func(g Gomega) {
+			latest := &gatewayv1alpha1.GatewayDeployment{}
+			g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(gwd), latest)).To(Succeed())
+			g.Expect(latest.Status.Mesh.RunningRevisions).To(Equal([]string{"1-28"}))
+		}, timeout, interval).Should(Succeed())
 		g.Expect(deployment(t, gwd).Generation).To(Equal(generations[gwd.Name]+1), "%s rolled more than once", gwd.Name)
 	}
 	g.Expect(deployment(t, manual).Generation).To(Equal(generations["manual"]))

@@ -111,7 +111,6 @@ const istioInstallHint = "Istio is not installed: the API server does not serve 
 	"(networking.istio.io/v1) and PeerAuthentication (security.istio.io/v1). Install Istio " +
 	"(for example istioctl install, or its base chart); Portico picks it up without a restart."
 
-// hasSidecar finds Istio's proxy, as a container or as a native (init) sidecar.
 // countSidecars counts the ready pods, and fills summary's injected pods and the revisions
 // they run; outdated counts those that run another than the one that should inject them.
 func countSidecars(obs Observed, summary *gatewayv1alpha1.MeshStatus) (ready, outdated int32) {
@@ -200,6 +199,7 @@ func shorten(s string, n int) string {
 	return s[:n] + "..."
 }
 
+// hasSidecar finds Istio's proxy, as a container or as a native (init) sidecar.
 func hasSidecar(pod *corev1.Pod) bool {
 	for _, statuses := range [][]corev1.ContainerStatus{pod.Status.ContainerStatuses, pod.Status.InitContainerStatuses} {
 		for _, cs := range statuses {
