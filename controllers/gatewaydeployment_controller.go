@@ -73,8 +73,11 @@ type GatewayDeploymentReconciler struct {
 	KonnectAPIHosts konnect.APIHosts
 	// KonnectTimings: zero fields take DefaultKonnectTimings.
 	KonnectTimings KonnectTimings
-	// StatusFold spaces intermediate status writes; zero takes DefaultStatusFold.
-	StatusFold time.Duration
+	// StatusFold spaces intermediate status writes of a gateway; zero takes DefaultStatusFold.
+	// ProgressWrites bounds them across all gateways, per second; zero takes
+	// DefaultProgressWrites.
+	StatusFold     time.Duration
+	ProgressWrites int
 	// ConflictRecheck is how often a gateway whose child's name is taken by another object
 	// looks again; zero takes DefaultConflictRecheck.
 	ConflictRecheck time.Duration
@@ -91,8 +94,10 @@ type GatewayDeploymentReconciler struct {
 	scheme     *runtime.Scheme
 	mapper     meta.RESTMapper
 	konnect    *registrar
-	// statusWrites holds when each gateway's status was last written (see statusFold).
+	// statusWrites holds when each gateway's status was last written (see statusFold);
+	// progress hands out the turns to write one on the way (DefaultProgressWrites).
 	statusWrites sync.Map
+	progress     *progressTurns
 	// conflictsTold holds each gateway's child conflicts last told in events.
 	conflictsTold sync.Map
 	// applier writes the children (compare before write, remembered per child).
@@ -172,6 +177,7 @@ func (r *GatewayDeploymentReconciler) readGateway(ctx context.Context, key types
 	if err := r.Get(ctx, key, gwd); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.statusWrites.Delete(key)
+			r.progress.forget(key)
 			r.conflictsTold.Delete(key)
 			r.configVerdicts.Delete(key)
 			r.applier.Forget(key)
@@ -256,10 +262,11 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 	now := metav1.NewTime(r.Clock.Now()).Rfc3339Copy()
 	next := status.Assess(gwd, obs, now)
 	gatewaymetrics.Gateways.Record(client.ObjectKeyFromObject(gwd), status.DesiredReplicas(gwd, obs.Deployment), &next)
+	key := client.ObjectKeyFromObject(gwd)
 	if equality.Semantic.DeepEqual(gwd.Status, next) {
+		r.progress.forget(key)
 		return 0, nil
 	}
-	key := client.ObjectKeyFromObject(gwd)
 	if !status.Settled(next) {
 		// A monotonic in-process clock: this only spaces writes. A gateway seen for the first
 		// time starts its fold now, so that one that is Ready soon gets one write, not three.
@@ -270,6 +277,9 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 		if wait := r.statusFold() - time.Since(last.(time.Time)); wait > 0 {
 			return wait, nil
 		}
+		if !r.progress.take(key) {
+			return 0, nil // in line: its turn wakes it
+		}
 	}
 	patch := client.MergeFrom(gwd.DeepCopy())
 	gwd.Status = next
@@ -277,6 +287,7 @@ func (r *GatewayDeploymentReconciler) patchStatus(ctx context.Context, gwd *gate
 		return 0, fmt.Errorf("patching status: %w", err)
 	}
 	r.statusWrites.Store(key, time.Now())
+	r.progress.forget(key)
 	return 0, nil
 }
 
@@ -425,6 +436,10 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 	r.applier = &apply.Applier{Client: r.Client, APIReader: r.APIReader, Scheme: r.scheme, Recorder: r.Recorder,
 		Specs: r.DeploymentSpecs, FieldManager: FieldManager}
 	r.large = newLargeSlots(largeAtOnce)
+	r.progress = newProgressTurns(cmp.Or(r.ProgressWrites, DefaultProgressWrites))
+	if err := mgr.Add(r.progress); err != nil {
+		return err
+	}
 	r.konnect = r.newRegistrar(maxConcurrent)
 	if err := indexFields(mgr); err != nil {
 		return err
@@ -466,6 +481,8 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		WatchesMetadata(&admissionregistrationv1.MutatingWebhookConfiguration{}, handler.EnqueueRequestsFromMapFunc(r.injectorChanged)).
 		// A large gateway that waited for a slot is woken when one frees.
 		WatchesRawSource(source.Channel(r.large.wake, &handler.EnqueueRequestForObject{})).
+		// So is one whose turn to write its progress came.
+		WatchesRawSource(source.Channel(r.progress.wake, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("gatewaydeployment").
 		Build(r)
