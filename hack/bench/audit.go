@@ -12,18 +12,29 @@ import (
 	"time"
 )
 
-// auditLog is the bench cluster's API server audit log (hack/bench/audit-policy.yaml).
-func auditLog() string {
-	return filepath.Join(filepath.Dir(cluster("kubeconfig")), "logs", "audit.log")
+// auditLogs are the bench cluster's API server audit logs (hack/bench/audit-policy.yaml):
+// the current one and those it rotated out (the API server starts a new file every 100 MB,
+// which a run of 5,000 gateways passes).
+func auditLogs() []string {
+	logs, err := filepath.Glob(filepath.Join(filepath.Dir(cluster("kubeconfig")), "logs", "audit*.log"))
+	must(err, "finding the audit logs")
+	return logs
 }
 
-// auditedRequests counts, by verb, the requests the audit log holds from a user agent that
+// auditedRequests counts, by verb, the requests the audit logs hold from a user agent that
 // starts with agent and that the API server received in [from, to).
-func auditedRequests(path, agent string, from, to time.Time) map[string]float64 {
+func auditedRequests(paths []string, agent string, from, to time.Time) map[string]float64 {
+	out := map[string]float64{}
+	for _, path := range paths {
+		countAudited(path, agent, from, to, out)
+	}
+	return out
+}
+
+func countAudited(path, agent string, from, to time.Time, out map[string]float64) {
 	f, err := os.Open(path)
 	must(err, "reading the audit log")
 	defer f.Close()
-	out := map[string]float64{}
 	scanner := bufio.NewScanner(f)
 	scanner.Buffer(make([]byte, 4<<20), 4<<20)
 	for scanner.Scan() {
@@ -39,7 +50,7 @@ func auditedRequests(path, agent string, from, to time.Time) map[string]float64 
 			out[e.Verb]++
 		}
 	}
-	return out
+	must(scanner.Err(), "reading "+path)
 }
 
 // writes sums the mutating requests of metrics (by HTTP method) or of the audit log (by verb).

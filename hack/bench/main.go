@@ -60,6 +60,8 @@ type run struct {
 	stages     stages
 	// clusterCPU is the CPU seconds the cluster's processes spent, creation to all ready.
 	clusterCPU map[string]float64
+	// storm is how long the bound's update storm took (stormAt).
+	storm time.Duration
 }
 
 type operatorRun struct {
@@ -75,6 +77,7 @@ type operatorRun struct {
 	audited       map[string]float64 // by verb: the audit log's count of the operator's requests, creation to all Ready
 	auditedRest   map[string]float64 // the same, at rest
 	restart       restartFigures     // when the run ended by restarting the operator
+	storm         stormFigures       // when the run ended with an update storm
 }
 
 func main() {
@@ -87,6 +90,7 @@ func main() {
 	flag.BoolVar(&bound, "bound", false, "also run, in each pair, the least any operator could ask of the API server (the bench creates each gateway and its children and writes its Ready status)")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
 	scale := flag.Bool("scale", false, "measure how cost grows instead (make bench-scale): floor, bound and Portico at each -n (default 500,2000,5000), the memory run at each -scale-memory, one pair each; writes docs/benchmarks/scale/")
+	storm := flag.Int("storm", 1000, "with -scale: the number of Ready gateways whose image changes all at once, for Portico and the bound (0: skip)")
 	scaleMemory := flag.String("scale-memory", "1000,5000,10000", "with -scale: the numbers of GatewayDeployments of the memory runs")
 	hostile := flag.Int("hostile", 0, "also run N=hostile GatewayDeployments at every maximum of the spec (as a hostile tenant would write them), for peak RSS (0: skip)")
 	flag.IntVar(&envBytes, "hostile-env-bytes", 4<<10, "the length of each of the 128 env values in -hostile specs (at 4 KiB, the bench's own list of 1,000 gateways times out)")
@@ -110,7 +114,7 @@ func main() {
 		if !sizesGiven {
 			*sizes = "500,2000,5000"
 		}
-		growth(filepath.Join(*out, "scale"), manager, numbers(*sizes), numbers(*scaleMemory))
+		growth(filepath.Join(*out, "scale"), manager, numbers(*sizes), numbers(*scaleMemory), *storm)
 		return
 	}
 

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +33,7 @@ type restartFigures struct {
 	requests   map[string]float64
 	writes     float64
 	peakRSSKiB int64
+	handOver   handOverFigures
 }
 
 // measureRestart kills the operator (old) in front of n Ready gateways and starts it again
@@ -42,26 +44,13 @@ func measureRestart(c client.Client, manager, kubeconfig string, n int, old *exe
 	_ = old.Process.Kill()
 	_, _ = old.Process.Wait()
 
-	metricsAddr, probeAddr := freePort(), freePort()
-	cmd := exec.Command(manager, "--metrics-bind-address="+metricsAddr, "--metrics-secure=false", "--health-probe-bind-address="+probeAddr)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "CONTAINER_MEMORY_LIMIT="+shippedMemoryLimit())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-restarted.log"))
-	must(err, "creating the restarted operator's log")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
 	start := time.Now()
-	must(cmd.Start(), "starting the operator again")
+	cmd, metricsAddr, pprofAddr := startOperator(manager, kubeconfig, "restarted")
 	defer func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }()
-	waitHTTP("http://" + metricsAddr + "/metrics")
-	for r.rejudged == 0 {
-		if sum(reconciles(metricsAddr)) >= float64(n) {
-			r.rejudged = time.Since(start)
-		}
-		if time.Since(start) > 10*time.Minute {
-			fail(fmt.Errorf("the restarted operator did not reconcile %d gateways in 10 minutes", n))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	profiled := profileCPU(http.DefaultClient, "http://"+pprofAddr, fmt.Sprintf("operator-restart-n%d", n))
+	defer profiled()
+	waitReconciled(metricsAddr, n)
+	r.rejudged = time.Since(start)
 	// Idle: no request for 5 s.
 	last, lastChange := sum(requests(metricsAddr)), time.Now()
 	for time.Since(lastChange) < 5*time.Second {
@@ -91,4 +80,74 @@ func listTime(c client.Client) time.Duration {
 	}
 	wg.Wait()
 	return time.Since(start)
+}
+
+// startOperator starts the operator binary on kubeconfig's cluster, logging to the temporary
+// directory as portico-bench-<name>.log, and returns once it serves its metrics; with
+// -profile it also serves its profiles at pprofAddr.
+func startOperator(manager, kubeconfig, name string, extraArgs ...string) (cmd *exec.Cmd, metricsAddr, pprofAddr string) {
+	metricsAddr = freePort()
+	args := append([]string{"--metrics-bind-address=" + metricsAddr, "--metrics-secure=false", "--health-probe-bind-address=" + freePort()}, extraArgs...)
+	if profile {
+		pprofAddr = freePort()
+		args = append(args, "--pprof-bind-address="+pprofAddr)
+	}
+	cmd = exec.Command(manager, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "CONTAINER_MEMORY_LIMIT="+shippedMemoryLimit())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-"+name+".log"))
+	must(err, "creating the operator's log")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	must(cmd.Start(), "starting the operator")
+	waitHTTP("http://" + metricsAddr + "/metrics")
+	return cmd, metricsAddr, pprofAddr
+}
+
+// handOverFigures are how long a standby replica took to take over from a leader that ended.
+type handOverFigures struct {
+	// graceful: the leader stopped (SIGTERM) and released its lease; crashed: it was killed
+	// (SIGKILL) and its lease had to expire. Each from the old leader's end to the new
+	// one's first reconcile.
+	graceful, crashed time.Duration
+}
+
+// measureHandOver runs two replicas with leader election in front of n Ready gateways and
+// ends the leader twice: once stopped, once killed.
+func measureHandOver(manager, kubeconfig string, n int) handOverFigures {
+	var h handOverFigures
+	elect := []string{"--leader-elect", "--leader-election-namespace=" + namespace}
+	leader, leaderMetrics, _ := startOperator(manager, kubeconfig, "leader", elect...)
+	waitReconciled(leaderMetrics, 1)
+	for i, signal := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		standby, standbyMetrics, _ := startOperator(manager, kubeconfig, fmt.Sprintf("standby-%d", i), elect...)
+		// A standby's caches fill while it waits for the lease; give them time to.
+		time.Sleep(10 * time.Second)
+		if sum(reconciles(standbyMetrics)) > 0 {
+			fail(fmt.Errorf("the standby reconciled while the leader held the lease"))
+		}
+		ended := time.Now()
+		_ = leader.Process.Signal(signal)
+		_, _ = leader.Process.Wait()
+		waitReconciled(standbyMetrics, 1)
+		took := time.Since(ended)
+		if signal == syscall.SIGTERM {
+			h.graceful = took
+		} else {
+			h.crashed = took
+		}
+		leader, leaderMetrics = standby, standbyMetrics
+	}
+	_ = leader.Process.Kill()
+	_, _ = leader.Process.Wait()
+	fmt.Fprintf(os.Stderr, "bench: hand-over in front of %d gateways: %.1f s after a stop, %.1f s after a kill\n", n, h.graceful.Seconds(), h.crashed.Seconds())
+	return h
+}
+
+// waitReconciled waits until the operator serving metricsAddr has reconciled n times.
+func waitReconciled(metricsAddr string, n int) {
+	for deadline := time.Now().Add(5 * time.Minute); sum(reconciles(metricsAddr)) < float64(n); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			fail(fmt.Errorf("the operator at %s did not reconcile %d times in 5 minutes", metricsAddr, n))
+		}
+	}
 }

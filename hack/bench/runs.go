@@ -282,6 +282,9 @@ func boundRun(n int) run {
 	r.clusterCPU["bench (as the operator)"] = cpuSeconds(os.Getpid()) - benchBefore
 	apiServerProfiled()
 	fmt.Fprintf(os.Stderr, "bench: bound N=%d: %.1f s\n", n, r.total.Seconds())
+	if stormAt == n {
+		r.storm = boundStorm(c, n)
+	}
 	return r
 }
 
@@ -435,8 +438,8 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	// The audit log may trail the requests by a moment.
 	time.Sleep(2 * time.Second)
 	agent := filepath.Base(manager) + "/"
-	op.audited = auditedRequests(auditLog(), agent, start, countedAt)
-	op.auditedRest = auditedRequests(auditLog(), agent, countedAt.Add(time.Second), restEnd)
+	op.audited = auditedRequests(auditLogs(), agent, start, countedAt)
+	op.auditedRest = auditedRequests(auditLogs(), agent, countedAt.Add(time.Second), restEnd)
 	after := resourceVersions(c)
 	for k, v := range after {
 		if versions[k] != v {
@@ -451,8 +454,12 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	if pprofAddr != "" {
 		saveHeapProfile(pprofAddr, n)
 	}
+	if stormAt == n {
+		op.storm = measureStorm(c, n, metricsAddr)
+	}
 	if restartAt == n {
 		op.restart = measureRestart(c, manager, kubeconfig, n, cmd)
+		op.restart.handOver = measureHandOver(manager, kubeconfig, n)
 	}
 	return op
 }

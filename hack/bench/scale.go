@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot/plotter"
 )
@@ -26,10 +27,21 @@ type point struct {
 	firstReady, allDone float64
 }
 
+// growthReport holds the figures of a -scale run so far.
+type growthReport struct {
+	points      []point
+	memorySizes []int
+	memory      map[int]float64 // peak RSS in MiB, by N
+	// stormN gateways changed image at once: how long the bound took, and Portico.
+	stormN     int
+	stormBound time.Duration
+	storm      *stormFigures
+}
+
 // growth measures how the cost grows with N (-scale): the floor, the bound and Portico once
-// each at every size, and the operator's peak RSS at every memory size; it writes the table
-// and the log-scale plots under out.
-func growth(out, manager string, sizes, memorySizes []int) {
+// each at every size, an update storm of stormN gateways, and the operator's peak RSS at
+// every memory size; it writes the table and the log-scale plots under out.
+func growth(out, manager string, sizes, memorySizes []int, stormN int) {
 	must(os.MkdirAll(out, 0o755), "creating "+out)
 	largest := 0
 	for _, n := range append(append([]int{}, sizes...), memorySizes...) {
@@ -42,8 +54,7 @@ func growth(out, manager string, sizes, memorySizes []int) {
 	for _, n := range sizes {
 		largestGrowth = max(largestGrowth, n)
 	}
-	var points []point
-	memory := map[int]float64{}
+	g := &growthReport{memorySizes: memorySizes, memory: map[int]float64{}, stormN: stormN}
 	for _, n := range sizes {
 		fmt.Fprintf(os.Stderr, "bench: scale N=%d floor\n", n)
 		p := point{n: n, floor: floorRun(n)}
@@ -60,20 +71,31 @@ func growth(out, manager string, sizes, memorySizes []int) {
 		p.peakRSSMiB = float64(p.op.peakRSSKiB) / 1024
 		p.ratioToBound = p.op.total.Seconds() / p.bound.total.Seconds()
 		p.firstReady, p.allDone = p.op.firstReady.Seconds(), p.op.total.Seconds()
-		points = append(points, p)
+		g.points = append(g.points, p)
 		// Written after each size, so that a run stopped early still leaves its figures.
-		writeGrowth(out, points, memory, memorySizes)
+		writeGrowth(out, g)
+	}
+	if stormN > 0 {
+		stormAt = stormN
+		fmt.Fprintf(os.Stderr, "bench: scale storm of %d, bound\n", stormN)
+		g.stormBound = boundRun(stormN).storm
+		fmt.Fprintf(os.Stderr, "bench: scale storm of %d, Portico\n", stormN)
+		figures := portico(stormN, manager, 0, 0).storm
+		g.storm = &figures
+		stormAt = 0
+		writeGrowth(out, g)
 	}
 	for _, n := range memorySizes {
 		fmt.Fprintf(os.Stderr, "bench: scale memory N=%d\n", n)
-		memory[n] = float64(portico(n, manager, 0, 0).peakRSSKiB) / 1024
-		writeGrowth(out, points, memory, memorySizes)
+		g.memory[n] = float64(portico(n, manager, 0, 0).peakRSSKiB) / 1024
+		writeGrowth(out, g)
 	}
 	cluster("down")
 }
 
 // writeGrowth writes the growth report and its plots from the figures so far.
-func writeGrowth(out string, points []point, memory map[int]float64, memorySizes []int) {
+func writeGrowth(out string, g *growthReport) {
+	points, memory, memorySizes := g.points, g.memory, g.memorySizes
 	var b strings.Builder
 	fmt.Fprintf(&b, "# How Portico's cost grows (make bench-scale)\n\n%s, on this machine (%s). One run of each kind per N, each on a fresh local cluster of %d nodes; the bound is the least any operator could ask of the API server (the bench creates each gateway and its two children and writes one status), the floor a bare client creating the children alone.\n\n",
 		commit, machine(), nodes)
@@ -89,7 +111,16 @@ func writeGrowth(out string, points []point, memory map[int]float64, memorySizes
 				"requests %s, of which %.0f writes (target 0); peak RSS %.0f MiB.\n",
 				p.n, r.rejudged.Seconds(), r.lists.Seconds(), r.rejudged.Seconds()/r.lists.Seconds(), r.idle.Seconds(),
 				byMethod(r.requests), r.writes, float64(r.peakRSSKiB)/1024)
+			fmt.Fprintf(&b, "\n**Leader hand-over in front of %d Ready gateways** (two replicas, --leader-elect): the standby's first reconcile came %.1f s after the leader stopped (it releases its lease) "+
+				"and %.1f s after it was killed (its lease, 15 s by default, had to expire).\n", p.n, r.handOver.graceful.Seconds(), r.handOver.crashed.Seconds())
 		}
+	}
+	if g.storm != nil {
+		fmt.Fprintf(&b, "\n**Update storm of %d Ready gateways** (spec.image of every one patched, %d at a time): every gateway reported its new generation rolled out and Ready "+
+			"%.1f s after the first patch, against %.1f s for the bound (the bench patches each gateway and its Deployment and writes one status; %.2f×); "+
+			"gateways seen with Ready other than True while rolling, by a watch: %d (target 0); the operator's requests %s (%.2f writes per gateway).\n",
+			g.stormN, parallel, g.storm.done.Seconds(), g.stormBound.Seconds(), g.storm.done.Seconds()/g.stormBound.Seconds(),
+			g.storm.notReady, byMethod(g.storm.requests), writes(g.storm.requests)/float64(g.stormN))
 	}
 	b.WriteString("\nPeak RSS of the operator (its memory run: N gateways created, all Ready):\n\n| N | peak RSS |\n|---|---|\n")
 	var memoryPoints plotter.XYs
