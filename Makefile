@@ -153,7 +153,7 @@ bench: manifests ## Benchmark against the local cluster's floor (BENCH_N=100,500
 	go run ./hack/bench -n $${BENCH_N:-100,500} -rest $${BENCH_REST:-120s} -pairs $${BENCH_PAIRS:-3} -memory $${BENCH_MEMORY:-1000} -bound
 
 .PHONY: bench-scale
-bench-scale: manifests ## How cost grows (not in CI): floor, bound and Portico at N=500,2000,5000, memory at 1,000, 5,000 and 10,000 (BENCH_N, BENCH_MEMORY to change); writes docs/benchmarks/scale/.
+bench-scale: manifests ## How cost grows (not in CI): floor, bound and Portico at N=500,2000,5000 (a restart and a leader hand-over at the largest), an update storm of 1,000, 500 gateways on one Konnect control plane, memory at 1,000, 5,000 and 10,000 (BENCH_N, BENCH_MEMORY to change); writes docs/benchmarks/scale/.
 	go run ./hack/bench -scale $${BENCH_N:+-n $$BENCH_N} -scale-memory $${BENCH_MEMORY:-1000,5000,10000}
 
 ##@ OLM

@@ -40,6 +40,8 @@ var (
 	// the local cluster can run (-hostile), with env values of envBytes.
 	maximal  bool
 	envBytes int
+	// contend runs a CPU-bound process beside the cluster for the whole bench (-contend).
+	contend bool
 )
 
 const (
@@ -90,7 +92,9 @@ func main() {
 	flag.BoolVar(&bound, "bound", false, "also run, in each pair, the least any operator could ask of the API server (the bench creates each gateway and its children and writes its Ready status)")
 	memory := flag.Int("memory", 0, "also run N=memory GatewayDeployments without and with 10,000 unrelated objects, for peak RSS (0: skip)")
 	scale := flag.Bool("scale", false, "measure how cost grows instead (make bench-scale): floor, bound and Portico at each -n (default 500,2000,5000), the memory run at each -scale-memory, one pair each; writes docs/benchmarks/scale/")
+	flag.BoolVar(&contend, "contend", false, "run a CPU-bound process beside the cluster for the whole bench: the API server contended for CPU, as on a slow cluster")
 	storm := flag.Int("storm", 1000, "with -scale: the number of Ready gateways whose image changes all at once, for Portico and the bound (0: skip)")
+	konnectN := flag.Int("konnect", 500, "with -scale: the number of gateways registered to one Konnect control plane (the stand-in), for its nodes polls per interval (0: skip)")
 	scaleMemory := flag.String("scale-memory", "1000,5000,10000", "with -scale: the numbers of GatewayDeployments of the memory runs")
 	hostile := flag.Int("hostile", 0, "also run N=hostile GatewayDeployments at every maximum of the spec (as a hostile tenant would write them), for peak RSS (0: skip)")
 	flag.IntVar(&envBytes, "hostile-env-bytes", 4<<10, "the length of each of the 128 env values in -hostile specs (at 4 KiB, the bench's own list of 1,000 gateways times out)")
@@ -108,13 +112,16 @@ func main() {
 	manager := filepath.Join(*out, ".manager")
 	must(exec.Command("go", "build", "-o", manager, "./cmd").Run(), "building the operator")
 	defer os.Remove(manager)
+	if contend {
+		defer contendCPU()()
+	}
 	if *scale {
 		sizesGiven := false
 		flag.Visit(func(f *flag.Flag) { sizesGiven = sizesGiven || f.Name == "n" })
 		if !sizesGiven {
 			*sizes = "500,2000,5000"
 		}
-		growth(filepath.Join(*out, "scale"), manager, numbers(*sizes), numbers(*scaleMemory), *storm)
+		growth(filepath.Join(*out, "scale"), manager, numbers(*sizes), numbers(*scaleMemory), *storm, *konnectN)
 		return
 	}
 

@@ -10,10 +10,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -201,4 +203,13 @@ func runningAPIServers() []string {
 		}
 	}
 	return found
+}
+
+// contendCPU starts a process that spins on one core until the returned func stops it (or the
+// bench ends): the cluster then shares two cores with it, as a busy node would.
+func contendCPU() (stop func()) {
+	cmd := exec.Command("sh", "-c", "while :; do :; done")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	must(cmd.Start(), "starting the CPU-bound process")
+	return func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }
 }

@@ -79,6 +79,9 @@ func header(b *strings.Builder, sizes string, rest time.Duration, memory, pairs 
 	if bound {
 		command += " -bound"
 	}
+	if contend {
+		command += " -contend"
+	}
 	fmt.Fprintf(b, "Command: `%s` (make bench). Each run on a fresh local kwok cluster "+
 		"(5 nodes, 1,000 pods each); the floor is a bare client creating the same children (typed, in protobuf), 16 at a time, unthrottled. "+
 		"The plots show the Ready count (up to N) over time (to the slower run's end) from when the last object was created.\n\n", command)

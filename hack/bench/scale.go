@@ -36,12 +36,13 @@ type growthReport struct {
 	stormN     int
 	stormBound time.Duration
 	storm      *stormFigures
+	konnect    *konnectFigures
 }
 
 // growth measures how the cost grows with N (-scale): the floor, the bound and Portico once
 // each at every size, an update storm of stormN gateways, and the operator's peak RSS at
 // every memory size; it writes the table and the log-scale plots under out.
-func growth(out, manager string, sizes, memorySizes []int, stormN int) {
+func growth(out, manager string, sizes, memorySizes []int, stormN, konnectN int) {
 	must(os.MkdirAll(out, 0o755), "creating "+out)
 	largest := 0
 	for _, n := range append(append([]int{}, sizes...), memorySizes...) {
@@ -85,6 +86,12 @@ func growth(out, manager string, sizes, memorySizes []int, stormN int) {
 		stormAt = 0
 		writeGrowth(out, g)
 	}
+	if konnectN > 0 {
+		fmt.Fprintf(os.Stderr, "bench: scale Konnect, %d gateways on one control plane\n", konnectN)
+		figures := konnectPolls(manager, konnectN)
+		g.konnect = &figures
+		writeGrowth(out, g)
+	}
 	for _, n := range memorySizes {
 		fmt.Fprintf(os.Stderr, "bench: scale memory N=%d\n", n)
 		g.memory[n] = float64(portico(n, manager, 0, 0).peakRSSKiB) / 1024
@@ -121,6 +128,11 @@ func writeGrowth(out string, g *growthReport) {
 			"gateways seen with Ready other than True while rolling, by a watch: %d (target 0); the operator's requests %s (%.2f writes per gateway).\n",
 			g.stormN, parallel, g.storm.done.Seconds(), g.stormBound.Seconds(), g.storm.done.Seconds()/g.stormBound.Seconds(),
 			g.storm.notReady, byMethod(g.storm.requests), writes(g.storm.requests)/float64(g.stormN))
+	}
+	if k := g.konnect; k != nil {
+		fmt.Fprintf(&b, "\n**%d gateways registered to one Konnect control plane with one token** (the stand-in, internal/konnect/konnecttest, in the bench's process; spec.konnect.pollInterval %s): "+
+			"all registered %.1f s after the first create; then %.1f nodes polls per interval over %d intervals (target 1; one poll per gateway would be %d); %d contract violations.\n",
+			k.n, k.interval, k.registered.Seconds(), k.polls, pollWindow, k.n, k.violations)
 	}
 	b.WriteString("\nPeak RSS of the operator (its memory run: N gateways created, all Ready):\n\n| N | peak RSS |\n|---|---|\n")
 	var memoryPoints plotter.XYs
