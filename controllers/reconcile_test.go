@@ -431,6 +431,22 @@ func TestNoWritesWhenNothingChanged(t *testing.T) {
 	g.Expect(service(t, gwd).ResourceVersion).To(Equal(svc.ResourceVersion))
 }
 
+// A spec change is applied without reading the Deployment first: Portico knows the live one
+// holds the spec it last judged, which is not the one it wants now.
+func TestSpecChangeAppliesWithoutReadingTheDeployment(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	gwd := createGateway(t, ns, "moving", nil)
+	setDeploymentStatus(t, gwd, rolledOut(1))
+	condition(t, gwd, gatewayv1alpha1.ConditionReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	time.Sleep(500 * time.Millisecond)
+	requests.reset()
+	g.Expect(k8s.Patch(context.Background(), gwd, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"image":"kong/kong-gateway:3.12"}}`)))).To(Succeed())
+	g.Eventually(func() string { return deployment(t, gwd).Spec.Template.Spec.Containers[0].Image }, timeout, interval).Should(Equal("kong/kong-gateway:3.12"))
+	g.Expect(requests.in(ns)).NotTo(HaveKey("GET /apis/apps/v1/namespaces/"+ns+"/deployments/moving"), "%v", requests.in(ns))
+	g.Expect(requests.in(ns)).To(HaveKeyWithValue("PATCH /apis/apps/v1/namespaces/"+ns+"/deployments/moving", 1))
+}
+
 func TestCacheHoldsOnlyOwnedObjects(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()

@@ -225,9 +225,28 @@ func (c *applyCall[O, A]) notCached(ctx context.Context) (action string, skip bo
 // upToDate tells whether the cached child already holds every value desired sets; when it
 // does not, the repair (if any) has run.
 func (c *applyCall[O, A]) upToDate(ctx context.Context) (bool, error) {
-	if c.memo.covered(c.gwd, c.child, seenVersion(c.cached, c.desired)) {
+	seen := seenVersion(c.cached, c.desired)
+	if c.memo.covered(c.gwd, c.child, seen) {
 		return true, nil
 	}
+	same := false
+	if !c.memo.outdated(c.gwd, c.child, seen) {
+		var err error
+		if same, err = c.compare(ctx); err != nil {
+			return false, err
+		}
+	}
+	if same || c.repair == nil {
+		return same, nil
+	}
+	if err := c.repair(ctx, c.cached, c.desired); err != nil {
+		return false, c.errorf("repairing", err)
+	}
+	return false, nil
+}
+
+// compare reads the live child as the comparison needs it and judges it against desired.
+func (c *applyCall[O, A]) compare(ctx context.Context) (bool, error) {
 	if err := c.encode(); err != nil {
 		return false, c.errorf("encoding", err)
 	}
@@ -239,13 +258,7 @@ func (c *applyCall[O, A]) upToDate(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, c.errorf("comparing", err)
 	}
-	if same || c.repair == nil {
-		return same, nil
-	}
-	if err := c.repair(ctx, c.cached, c.desired); err != nil {
-		return false, c.errorf("repairing", err)
-	}
-	return false, nil
+	return same, nil
 }
 
 // send applies desired and keeps the API server's answer in cached.

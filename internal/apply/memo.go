@@ -134,6 +134,23 @@ func (m *childMemo) covered(gwd client.Object, child string, seen childVersion) 
 	return known == seen
 }
 
+// outdated tells whether seen is the very version of the child last judged to hold what
+// Portico wanted, and Portico now wants another spec: the child holds the old one, and the
+// new one is applied without reading the child to compare (a Deployment's spec is not
+// cached). Were the child to hold the new spec already, the apply would be a no-op.
+func (m *childMemo) outdated(gwd client.Object, child string, seen childVersion) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g := m.of(gwd)
+	i := find(g.covered, child)
+	if i < 0 || seen.specHash == "" {
+		return false
+	}
+	known := g.covered[i].seen
+	return known.uid == seen.uid && known.generation == seen.generation && known.version == seen.version &&
+		known.specHash != "" && known.specHash != seen.specHash
+}
+
 func (m *childMemo) rememberCovered(gwd client.Object, child string, seen childVersion) {
 	if seen.specHash == "" {
 		return

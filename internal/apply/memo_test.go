@@ -160,3 +160,30 @@ func TestCoversLooksPastServerFields(t *testing.T) {
 		t.Fatal("a changed spec value was taken for the desired one")
 	}
 }
+
+// A child last judged to hold another spec than the one now wanted, and unchanged since, is
+// known to be outdated; any other change to it, or no judgement, leaves that to a comparison.
+func TestChildMemoKnowsAnOutdatedChild(t *testing.T) {
+	gwd := &gatewayv1alpha1.GatewayDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: "edge", Name: "gw", UID: "u1"}}
+	memo := childMemo{now: time.Now}
+	judged := childVersion{uid: "c1", generation: 3, version: "meta", specHash: "old"}
+	if memo.outdated(gwd, "Deployment/gw", childVersion{uid: "c1", generation: 3, version: "meta", specHash: "new"}) {
+		t.Error("outdated without a judgement")
+	}
+	memo.rememberCovered(gwd, "Deployment/gw", judged)
+	for name, tc := range map[string]struct {
+		seen childVersion
+		want bool
+	}{
+		"new spec wanted":     {childVersion{uid: "c1", generation: 3, version: "meta", specHash: "new"}, true},
+		"same spec wanted":    {judged, false},
+		"changed since":       {childVersion{uid: "c1", generation: 4, version: "meta", specHash: "new"}, false},
+		"metadata changed":    {childVersion{uid: "c1", generation: 3, version: "other", specHash: "new"}, false},
+		"recreated":           {childVersion{uid: "c2", generation: 3, version: "meta", specHash: "new"}, false},
+		"no spec hash wanted": {childVersion{uid: "c1", generation: 3, version: "meta"}, false},
+	} {
+		if got := memo.outdated(gwd, "Deployment/gw", tc.seen); got != tc.want {
+			t.Errorf("%s: outdated %v, want %v", name, got, tc.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -111,16 +112,19 @@ func (a *assessment) finish() gatewayv1alpha1.GatewayDeploymentStatus {
 	return a.st
 }
 
-// Settled tells whether a status is one to publish at once: Ready, or not Ready for a reason
-// other than being on its way (pods starting, the Deployment controller yet to act).
+// Settled tells whether a status is one to publish at once: Ready and at rest, or not Ready
+// for a reason other than being on its way (pods starting, the Deployment controller yet to
+// act). A Ready gateway rolling out is on its way too: its progress is folded like a new
+// one's, so that an update of many gateways writes about one status each.
 func Settled(st gatewayv1alpha1.GatewayDeploymentStatus) bool {
-	for _, c := range st.Conditions {
-		if c.Type == gatewayv1alpha1.ConditionReady {
-			return c.Status == metav1.ConditionTrue ||
-				(c.Reason != gatewayv1alpha1.ReasonReconciling && c.Reason != gatewayv1alpha1.ReasonMinimumReplicasUnavailable)
-		}
+	ready := meta.FindStatusCondition(st.Conditions, gatewayv1alpha1.ConditionReady)
+	switch {
+	case ready == nil:
+		return false
+	case ready.Status == metav1.ConditionTrue:
+		return !meta.IsStatusConditionTrue(st.Conditions, gatewayv1alpha1.ConditionProgressing)
 	}
-	return false
+	return ready.Reason != gatewayv1alpha1.ReasonReconciling && ready.Reason != gatewayv1alpha1.ReasonMinimumReplicasUnavailable
 }
 
 // readyCondition summarises: Degraded wins, then Available, then the Service, then the

@@ -254,6 +254,13 @@ func TestSettled(t *testing.T) {
 	g.Expect(Settled(withReady(metav1.ConditionUnknown, gatewayv1alpha1.ReasonReconciling))).To(BeFalse(), "on its way")
 	g.Expect(Settled(withReady(metav1.ConditionFalse, gatewayv1alpha1.ReasonMinimumReplicasUnavailable))).To(BeFalse(), "pods starting")
 	g.Expect(Settled(gatewayv1alpha1.GatewayDeploymentStatus{})).To(BeFalse())
+	rolling := withReady(metav1.ConditionTrue, gatewayv1alpha1.ReasonReady)
+	rolling.Conditions = append(rolling.Conditions, metav1.Condition{Type: gatewayv1alpha1.ConditionProgressing,
+		Status: metav1.ConditionTrue, Reason: gatewayv1alpha1.ReasonRollingOut})
+	g.Expect(Settled(rolling)).To(BeFalse(), "Ready, rolling out")
+	rolling.Conditions[len(rolling.Conditions)-1].Status = metav1.ConditionFalse
+	rolling.Conditions[len(rolling.Conditions)-1].Reason = gatewayv1alpha1.ReasonRolloutComplete
+	g.Expect(Settled(rolling)).To(BeTrue(), "Ready, rolled out")
 }
 
 // A certificate's expiry is judged from the certificate, on the given clock: while Konnect's
