@@ -34,9 +34,7 @@ func TestProgressTurnsGoInLine(t *testing.T) {
 	g.Expect(p.take(key(progressBurst))).To(BeFalse(), "still in line")
 	p.forget(key(progressBurst + 1))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = p.Start(ctx) }()
+	go func() { _ = p.Start(t.Context()) }()
 	var woken []string
 	for range 2 {
 		select {

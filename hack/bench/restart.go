@@ -138,7 +138,7 @@ func measureHandOver(manager, kubeconfig string, n int) handOverFigures {
 		} else {
 			h.crashed = took
 		}
-		leader, leaderMetrics = standby, standbyMetrics
+		leader = standby
 	}
 	_ = leader.Process.Kill()
 	_, _ = leader.Process.Wait()
