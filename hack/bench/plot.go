@@ -58,6 +58,7 @@ func (c chart) draw(path string, lines ...series) error {
 	p.X.Label.Text, p.Y.Label.Text = c.x, c.y
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
+	p.X.Tick.Marker, p.Y.Tick.Marker = plainTicks{}, plainTicks{}
 	if c.logX {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, readableLogTicks{}
 	}
@@ -94,6 +95,19 @@ func (readableLogTicks) Ticks(lo, hi float64) []plot.Tick {
 			if v := m * decade; v >= lo && v <= hi {
 				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
 			}
+		}
+	}
+	return ticks
+}
+
+// plainTicks are gonum's default ticks labelled as plain numbers ("2500", not "2500.00").
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
 		}
 	}
 	return ticks
