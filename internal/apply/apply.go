@@ -57,6 +57,13 @@ type Applier struct {
 // Forget drops what the applier remembers of a deleted owner's children.
 func (a *Applier) Forget(owner types.NamespacedName) { a.memo.forget(owner) }
 
+// Behind tells whether the cached child (Kind/name) of owner is older than a version Portico
+// wrote or judged since: the cache has yet to catch up, and what it shows is not the child's
+// state now.
+func (a *Applier) Behind(owner client.Object, child string, cached client.Object) bool {
+	return a.memo.behind(owner, child, cached)
+}
+
 // RememberCreated keeps what the API server answered to a create of child (Kind/name) by
 // owner, for the short while the cache may not show it (RecentlyCreated).
 func (a *Applier) RememberCreated(owner client.Object, child string, obj client.Object) {

@@ -134,6 +134,14 @@ func (m *childMemo) covered(gwd client.Object, child string, seen childVersion) 
 	return known == seen
 }
 
+// behind tells whether cached is older than the version of child last judged.
+func (m *childMemo) behind(gwd client.Object, child string, cached client.Object) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := find(m.of(gwd).covered, child)
+	return i >= 0 && m.of(gwd).covered[i].seen.uid == cached.GetUID() && cached.GetGeneration() < m.of(gwd).covered[i].seen.generation
+}
+
 // outdated tells whether seen is the very version of the child last judged to hold what
 // Portico wanted, and Portico now wants another spec: the child holds the old one, and the
 // new one is applied without reading the child to compare (a Deployment's spec is not
