@@ -249,8 +249,14 @@ func TestRealIstio(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	injectedBy(t, following, 2, "canary")
 	t.Logf("the gateway's pods ran revision canary's sidecar %s after the tag moved", time.Since(moved).Round(100*time.Millisecond))
-	latest = env.WaitFor(t, following, gatewayv1alpha1.ConditionMeshReady, metav1.ConditionTrue, gatewayv1alpha1.ReasonMeshConfigured)
-	g.Expect(latest.Status.Mesh.RunningRevisions).To(Equal([]string{"canary"}))
+	// MeshReady was True before the tag moved too, and a rollout's statuses are folded: wait
+	// for the status to say what the pods run.
+	g.Eventually(func(g Gomega) {
+		latest := &gatewayv1alpha1.GatewayDeployment{}
+		g.Expect(env.K8s.Get(context.Background(), client.ObjectKeyFromObject(following), latest)).To(Succeed())
+		g.Expect(meta.IsStatusConditionTrue(latest.Status.Conditions, gatewayv1alpha1.ConditionMeshReady)).To(BeTrue())
+		g.Expect(latest.Status.Mesh.RunningRevisions).To(Equal([]string{"canary"}))
+	}, time.Minute, time.Second).Should(Succeed())
 	env.WaitReady(t, following)
 	g.Expect(deploymentOf(t, following).Generation).To(Equal(before.Generation+1), "the gateway rolled more than once")
 }
