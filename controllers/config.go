@@ -292,11 +292,6 @@ func (r *GatewayDeploymentReconciler) ensureCopy(ctx context.Context, gwd *gatew
 func (r *GatewayDeploymentReconciler) pruneCopies(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, component, wanted string, held bool, deployment *appsv1.Deployment) error {
 	// A data plane waiting for its registration has no Deployment, and runs nothing.
 	rolledOut := status.RolloutComplete(deployment, status.DesiredReplicas(gwd, deployment)) || (deployment == nil && gwd.Spec.Konnect != nil)
-	// A cached Deployment older than Portico's last write may be complete on the previous
-	// copy, still mounted: its update event brings the reconcile that prunes.
-	if deployment != nil && r.applier.Behind(gwd, "Deployment/"+gwd.Name, deployment) {
-		return nil
-	}
 	if held || !rolledOut {
 		return nil
 	}

@@ -190,9 +190,12 @@ func (r *GatewayDeploymentReconciler) stepPruneCopies(ctx context.Context, s *sc
 	if s.tls.render != nil {
 		tls = s.tls.render.SecretName
 	}
+	// A cached Deployment older than Portico's last write may be complete on the previous
+	// copies, still mounted: its update event brings the reconcile that prunes.
+	held := s.held() || (s.obs.Deployment != nil && r.applier.Behind(s.gwd, "Deployment/"+s.gwd.Name, s.obs.Deployment))
 	s.errs = append(s.errs,
-		r.pruneCopies(ctx, s.gwd, render.ComponentConfig, config, s.held(), s.obs.Deployment),
-		r.pruneCopies(ctx, s.gwd, render.ComponentTLS, tls, s.held(), s.obs.Deployment))
+		r.pruneCopies(ctx, s.gwd, render.ComponentConfig, config, held, s.obs.Deployment),
+		r.pruneCopies(ctx, s.gwd, render.ComponentTLS, tls, held, s.obs.Deployment))
 	return nil
 }
 

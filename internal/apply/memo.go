@@ -114,6 +114,25 @@ func (m *childMemo) of(gwd client.Object) *gatewayChildren {
 	return g
 }
 
+// judged is the version of child last judged to hold what Portico wanted, if any. Callers
+// hold m.mu.
+func (m *childMemo) judged(gwd client.Object, child string) (childVersion, bool) {
+	g := m.byGateway[client.ObjectKeyFromObject(gwd)]
+	if g == nil {
+		return childVersion{}, false
+	}
+	if i := find(g.covered, child); i >= 0 {
+		return g.covered[i].seen, true
+	}
+	return childVersion{}, false
+}
+
+// aheadOf tells whether known is a newer generation of the same child than one the cache
+// shows: the cache has yet to catch up with what Portico wrote or read.
+func (known childVersion) aheadOf(uid types.UID, generation int64) bool {
+	return known.uid == uid && generation < known.generation
+}
+
 // covered tells whether the live child, as seen, was found to hold the desired one. It also
 // marks the child as in the cache.
 func (m *childMemo) covered(gwd client.Object, child string, seen childVersion) bool {
@@ -121,14 +140,12 @@ func (m *childMemo) covered(gwd client.Object, child string, seen childVersion) 
 	defer m.mu.Unlock()
 	g := m.of(gwd)
 	g.created = without(g.created, child)
-	i := find(g.covered, child)
-	if i < 0 || seen.specHash == "" {
+	known, ok := m.judged(gwd, child)
+	if !ok || seen.specHash == "" {
 		return false
 	}
-	known := g.covered[i].seen
-	if known.uid == seen.uid && known.specHash == seen.specHash && seen.generation < known.generation {
-		// The cache has yet to show the newer generation Portico wrote or read: any later
-		// change brings a newer one still, and another reconcile.
+	if known.specHash == seen.specHash && known.aheadOf(seen.uid, seen.generation) {
+		// Any later change brings a newer generation still, and another reconcile.
 		return true
 	}
 	return known == seen
@@ -138,8 +155,8 @@ func (m *childMemo) covered(gwd client.Object, child string, seen childVersion) 
 func (m *childMemo) behind(gwd client.Object, child string, cached client.Object) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := find(m.of(gwd).covered, child)
-	return i >= 0 && m.of(gwd).covered[i].seen.uid == cached.GetUID() && cached.GetGeneration() < m.of(gwd).covered[i].seen.generation
+	known, ok := m.judged(gwd, child)
+	return ok && known.aheadOf(cached.GetUID(), cached.GetGeneration())
 }
 
 // outdated tells whether seen is the very version of the child last judged to hold what
@@ -149,14 +166,9 @@ func (m *childMemo) behind(gwd client.Object, child string, cached client.Object
 func (m *childMemo) outdated(gwd client.Object, child string, seen childVersion) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	g := m.of(gwd)
-	i := find(g.covered, child)
-	if i < 0 || seen.specHash == "" {
-		return false
-	}
-	known := g.covered[i].seen
-	return known.uid == seen.uid && known.generation == seen.generation && known.version == seen.version &&
-		known.specHash != "" && known.specHash != seen.specHash
+	known, ok := m.judged(gwd, child)
+	return ok && seen.specHash != "" && known.specHash != "" && known.specHash != seen.specHash &&
+		known.uid == seen.uid && known.generation == seen.generation && known.version == seen.version
 }
 
 func (m *childMemo) rememberCovered(gwd client.Object, child string, seen childVersion) {
