@@ -55,9 +55,9 @@ func konnectPolls(manager string, n int) konnectFigures {
 		StringData: map[string]string{"token": benchKonnectToken},
 	}), "creating the token Secret")
 	operatorEnv = []string{"SSL_CERT_FILE=" + caFile}
-	cmd, _, _ := startOperator(manager, kubeconfig, "konnect", "--konnect-api-hosts=127.0.0.1")
+	operator := startOperator(manager, kubeconfig, "konnect", "--konnect-api-hosts=127.0.0.1")
 	operatorEnv = nil
-	defer func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }()
+	defer operator.stop()
 
 	start := time.Now()
 	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, func(obj client.Object) bool {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -45,9 +44,10 @@ func measureRestart(c client.Client, manager, kubeconfig string, n int, old *exe
 	_, _ = old.Process.Wait()
 
 	start := time.Now()
-	cmd, metricsAddr, pprofAddr := startOperator(manager, kubeconfig, "restarted")
-	defer func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }()
-	profiled := profileCPU(http.DefaultClient, "http://"+pprofAddr, fmt.Sprintf("operator-restart-n%d", n))
+	op := startOperator(manager, kubeconfig, "restarted")
+	defer op.stop()
+	metricsAddr := op.metricsAddr
+	profiled := profileCPU(http.DefaultClient, "http://"+op.pprofAddr, fmt.Sprintf("operator-restart-n%d", n))
 	defer profiled()
 	waitReconciled(metricsAddr, n)
 	r.rejudged = time.Since(start)
@@ -62,7 +62,7 @@ func measureRestart(c client.Client, manager, kubeconfig string, n int, old *exe
 	r.idle = lastChange.Sub(start)
 	r.requests = requests(metricsAddr)
 	r.writes = writes(r.requests)
-	r.peakRSSKiB = peakRSS(cmd.Process.Pid)
+	r.peakRSSKiB = peakRSS(op.cmd.Process.Pid)
 	fmt.Fprintf(os.Stderr, "bench: restart in front of %d gateways: every one reconciled %.1f s after start (lists alone %.1f s), idle at %.1f s, requests %v, peak RSS %d KiB\n",
 		n, r.rejudged.Seconds(), r.lists.Seconds(), r.idle.Seconds(), r.requests, r.peakRSSKiB)
 	return r
@@ -82,30 +82,6 @@ func listTime(c client.Client) time.Duration {
 	return time.Since(start)
 }
 
-// operatorEnv is added to the environment of the operators startOperator starts.
-var operatorEnv []string
-
-// startOperator starts the operator binary on kubeconfig's cluster, logging to the temporary
-// directory as portico-bench-<name>.log, and returns once it serves its metrics; with
-// -profile it also serves its profiles at pprofAddr.
-func startOperator(manager, kubeconfig, name string, extraArgs ...string) (cmd *exec.Cmd, metricsAddr, pprofAddr string) {
-	metricsAddr = freePort()
-	args := append([]string{"--metrics-bind-address=" + metricsAddr, "--metrics-secure=false", "--health-probe-bind-address=" + freePort()}, extraArgs...)
-	if profile {
-		pprofAddr = freePort()
-		args = append(args, "--pprof-bind-address="+pprofAddr)
-	}
-	cmd = exec.Command(manager, args...)
-	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig, "CONTAINER_MEMORY_LIMIT="+shippedMemoryLimit()), operatorEnv...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-"+name+".log"))
-	must(err, "creating the operator's log")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	must(cmd.Start(), "starting the operator")
-	waitHTTP("http://" + metricsAddr + "/metrics")
-	return cmd, metricsAddr, pprofAddr
-}
-
 // handOverFigures are how long a standby replica took to take over from a leader that ended.
 type handOverFigures struct {
 	// graceful: the leader stopped (SIGTERM) and released its lease; crashed: it was killed
@@ -119,19 +95,19 @@ type handOverFigures struct {
 func measureHandOver(manager, kubeconfig string, n int) handOverFigures {
 	var h handOverFigures
 	elect := []string{"--leader-elect", "--leader-election-namespace=" + namespace}
-	leader, leaderMetrics, _ := startOperator(manager, kubeconfig, "leader", elect...)
-	waitReconciled(leaderMetrics, 1)
+	leader := startOperator(manager, kubeconfig, "leader", elect...)
+	waitReconciled(leader.metricsAddr, 1)
 	for i, signal := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-		standby, standbyMetrics, _ := startOperator(manager, kubeconfig, fmt.Sprintf("standby-%d", i), elect...)
+		standby := startOperator(manager, kubeconfig, fmt.Sprintf("standby-%d", i), elect...)
 		// A standby's caches fill while it waits for the lease; give them time to.
 		time.Sleep(10 * time.Second)
-		if sum(reconciles(standbyMetrics)) > 0 {
+		if sum(reconciles(standby.metricsAddr)) > 0 {
 			fail(fmt.Errorf("the standby reconciled while the leader held the lease"))
 		}
 		ended := time.Now()
-		_ = leader.Process.Signal(signal)
-		_, _ = leader.Process.Wait()
-		waitReconciled(standbyMetrics, 1)
+		_ = leader.cmd.Process.Signal(signal)
+		_, _ = leader.cmd.Process.Wait()
+		waitReconciled(standby.metricsAddr, 1)
 		took := time.Since(ended)
 		if signal == syscall.SIGTERM {
 			h.graceful = took
@@ -140,8 +116,7 @@ func measureHandOver(manager, kubeconfig string, n int) handOverFigures {
 		}
 		leader = standby
 	}
-	_ = leader.Process.Kill()
-	_, _ = leader.Process.Wait()
+	leader.stop()
 	fmt.Fprintf(os.Stderr, "bench: hand-over in front of %d gateways: %.1f s after a stop, %.1f s after a kill\n", n, h.graceful.Seconds(), h.crashed.Seconds())
 	return h
 }

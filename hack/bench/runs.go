@@ -245,22 +245,14 @@ func boundRun(n int) run {
 		return ok
 	})
 	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, gatewayReady)
-	var writers sync.WaitGroup
-	for range parallel {
-		writers.Go(func() {
-			for d := range available {
-				v, ok := byName.Load(d.Name)
-				for !ok { // its create has not returned yet
-					time.Sleep(10 * time.Millisecond)
-					v, ok = byName.Load(d.Name)
-				}
-				made := v.(created)
-				gwd := made.gwd.DeepCopy()
-				gwd.Status = status.Assess(gwd, status.Observed{Deployment: d, Service: made.service}, metav1.Now())
-				must(c.Status().Patch(ctx, gwd, client.MergeFrom(made.gwd)), "writing a gateway's status")
-			}
-		})
-	}
+	writers := writeStatuses(c, available, func(d *appsv1.Deployment) (*gatewayv1alpha1.GatewayDeployment, *corev1.Service) {
+		v, ok := byName.Load(d.Name)
+		for !ok { // its create has not returned yet
+			time.Sleep(10 * time.Millisecond)
+			v, ok = byName.Load(d.Name)
+		}
+		return v.(created).gwd, v.(created).service
+	})
 	createAll(n, func(i int) error {
 		gwd := gateway(i)
 		if err := c.Create(ctx, gwd); err != nil {
@@ -276,7 +268,7 @@ func boundRun(n int) run {
 	r, _ := wait()
 	waitAvailable()
 	close(available)
-	writers.Wait()
+	writers()
 	r.clusterCPU = diff(clusterCPU(), clusterBefore)
 	// The bench is the operator here: its CPU is what the operator's would be.
 	r.clusterCPU["bench (as the operator)"] = cpuSeconds(os.Getpid()) - benchBefore
@@ -286,6 +278,25 @@ func boundRun(n int) run {
 		r.storm = boundStorm(c, n)
 	}
 	return r
+}
+
+// writeStatuses writes, parallel at a time, the status Portico would write for the gateway
+// of each Deployment that comes out of rolledOut, as the bound's operator; made gives that
+// gateway as last written, and its Service. The returned func waits for the writers once
+// rolledOut is closed.
+func writeStatuses(c client.Client, rolledOut <-chan *appsv1.Deployment, made func(*appsv1.Deployment) (*gatewayv1alpha1.GatewayDeployment, *corev1.Service)) (wait func()) {
+	var writers sync.WaitGroup
+	for range parallel {
+		writers.Go(func() {
+			for d := range rolledOut {
+				before, service := made(d)
+				gwd := before.DeepCopy()
+				gwd.Status = status.Assess(gwd, status.Observed{Deployment: d, Service: service}, metav1.Now())
+				must(c.Status().Patch(context.Background(), gwd, client.MergeFrom(before)), "writing a gateway's status")
+			}
+		})
+	}
+	return writers.Wait
 }
 
 // waitFor watches list's kind in the bench namespace until n objects are ready, recording the
@@ -366,31 +377,13 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	installCRD(c)
 	createUnrelated(c, unrelated)
 
-	metricsAddr, probeAddr := freePort(), freePort()
-	args := []string{"--metrics-bind-address=" + metricsAddr, "--metrics-secure=false",
-		"--health-probe-bind-address=" + probeAddr}
-	// The operator runs as shipped, without profiles, unless asked: serving them makes it
-	// sample its heap, which costs memory of its own.
-	pprofAddr := ""
-	if profile {
-		pprofAddr = freePort()
-		args = append(args, "--pprof-bind-address="+pprofAddr)
-	}
-	// BENCH_OPERATOR_ARGS tries other settings (the report names them in its command line).
-	args = append(args, strings.Fields(os.Getenv("BENCH_OPERATOR_ARGS"))...)
-	cmd := exec.Command(manager, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "CONTAINER_MEMORY_LIMIT="+shippedMemoryLimit())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-operator.log"))
-	must(err, "creating the operator log")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	must(cmd.Start(), "starting the operator")
+	operator := startOperator(manager, kubeconfig, "operator")
+	cmd, metricsAddr, pprofAddr := operator.cmd, operator.metricsAddr, operator.pprofAddr
+	defer operator.stop()
 	stopSampling := make(chan struct{})
 	sampled := rssParts(cmd.Process.Pid, stopSampling)
-	defer func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }()
-	waitHTTP("http://" + metricsAddr + "/metrics")
 	// Counted from when its caches have synced: the initial lists are not per gateway.
-	waitHTTP("http://" + probeAddr + "/readyz")
+	waitHTTP("http://" + operator.probeAddr + "/readyz")
 	before, reconcilesBefore := requests(metricsAddr), reconciles(metricsAddr)
 	cpuBefore := cpuSeconds(cmd.Process.Pid)
 	clusterBefore := clusterCPU()
@@ -463,6 +456,41 @@ func portico(n int, manager string, rest time.Duration, unrelated int) operatorR
 	}
 	return op
 }
+
+// operatorEnv is added to the environment of the operators startOperator starts.
+var operatorEnv []string
+
+// operatorProcess is an operator the bench started, and where it serves.
+type operatorProcess struct {
+	cmd                               *exec.Cmd
+	metricsAddr, probeAddr, pprofAddr string
+}
+
+// startOperator starts the operator binary on kubeconfig's cluster, logging to the temporary
+// directory as portico-bench-<name>.log, and returns once it serves its metrics. It runs as
+// shipped, without profiles, unless -profile asks (serving them makes it sample its heap,
+// which costs memory of its own); BENCH_OPERATOR_ARGS tries other settings (the report names
+// them in its command line).
+func startOperator(manager, kubeconfig, name string, extraArgs ...string) *operatorProcess {
+	op := &operatorProcess{metricsAddr: freePort(), probeAddr: freePort()}
+	args := append([]string{"--metrics-bind-address=" + op.metricsAddr, "--metrics-secure=false", "--health-probe-bind-address=" + op.probeAddr}, extraArgs...)
+	if profile {
+		op.pprofAddr = freePort()
+		args = append(args, "--pprof-bind-address="+op.pprofAddr)
+	}
+	args = append(args, strings.Fields(os.Getenv("BENCH_OPERATOR_ARGS"))...)
+	op.cmd = exec.Command(manager, args...)
+	op.cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig, "CONTAINER_MEMORY_LIMIT="+shippedMemoryLimit()), operatorEnv...)
+	op.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-"+name+".log"))
+	must(err, "creating the operator's log")
+	op.cmd.Stdout, op.cmd.Stderr = logFile, logFile
+	must(op.cmd.Start(), "starting the operator")
+	waitHTTP("http://" + op.metricsAddr + "/metrics")
+	return op
+}
+
+func (op *operatorProcess) stop() { _ = op.cmd.Process.Kill(); _, _ = op.cmd.Process.Wait() }
 
 // restartAt is the N at which a Portico run ends by restarting the operator (-scale).
 var restartAt int

@@ -55,13 +55,15 @@ func patchImages(c client.Client, n int, also func(ctx context.Context, name str
 	})
 }
 
-// generations holds each gateway's generation before the storm.
-func generations(c client.Client) map[string]int64 {
-	list := &gatewayv1alpha1.GatewayDeploymentList{}
-	must(c.List(context.Background(), list, client.InNamespace(namespace)), "listing the gateways")
+// generations holds the generation of each object of list's kind in the bench namespace.
+func generations(c client.Client, list client.ObjectList) map[string]int64 {
+	must(c.List(context.Background(), list, client.InNamespace(namespace)), "listing")
+	items, err := meta.ExtractList(list)
+	must(err, "reading the list")
 	out := map[string]int64{}
-	for _, gwd := range list.Items {
-		out[gwd.Name] = gwd.Generation
+	for _, item := range items {
+		obj := item.(client.Object)
+		out[obj.GetName()] = obj.GetGeneration()
 	}
 	return out
 }
@@ -81,7 +83,7 @@ func rolledOnto(before map[string]int64) func(client.Object) bool {
 // measureStorm moves every one of the n Ready gateways Portico runs to a new image at once.
 func measureStorm(c client.WithWatch, n int, metricsAddr string) stormFigures {
 	var f stormFigures
-	before := generations(c)
+	before := generations(c, &gatewayv1alpha1.GatewayDeploymentList{})
 	requestsBefore := requests(metricsAddr)
 	var mu sync.Mutex
 	notReady := map[string]bool{}
@@ -110,18 +112,13 @@ func measureStorm(c client.WithWatch, n int, metricsAddr string) stormFigures {
 // write when the Deployment has rolled out.
 func boundStorm(c client.WithWatch, n int) time.Duration {
 	ctx := context.Background()
-	before := generations(c)
+	before := generations(c, &gatewayv1alpha1.GatewayDeploymentList{})
+	deploymentGenerations := generations(c, &appsv1.DeploymentList{})
 	services := &corev1.ServiceList{}
 	must(c.List(ctx, services, client.InNamespace(namespace)), "listing the Services")
 	serviceOf := map[string]*corev1.Service{}
 	for i := range services.Items {
 		serviceOf[services.Items[i].Name] = &services.Items[i]
-	}
-	deploymentGenerations := map[string]int64{}
-	deployments := &appsv1.DeploymentList{}
-	must(c.List(ctx, deployments, client.InNamespace(namespace)), "listing the Deployments")
-	for _, d := range deployments.Items {
-		deploymentGenerations[d.Name] = d.Generation
 	}
 	start := time.Now()
 	rolledOut := make(chan *appsv1.Deployment, n)
@@ -134,18 +131,11 @@ func boundStorm(c client.WithWatch, n int) time.Duration {
 		return ok
 	})
 	wait := waitInBackground(c, n, start, &gatewayv1alpha1.GatewayDeploymentList{}, rolledOnto(before))
-	var writers sync.WaitGroup
-	for range parallel {
-		writers.Go(func() {
-			for d := range rolledOut {
-				gwd := &gatewayv1alpha1.GatewayDeployment{}
-				must(c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: d.Name}, gwd), "reading a gateway")
-				patch := client.MergeFrom(gwd.DeepCopy())
-				gwd.Status = status.Assess(gwd, status.Observed{Deployment: d, Service: serviceOf[d.Name]}, metav1.Now())
-				must(c.Status().Patch(ctx, gwd, patch), "writing a gateway's status")
-			}
-		})
-	}
+	writers := writeStatuses(c, rolledOut, func(d *appsv1.Deployment) (*gatewayv1alpha1.GatewayDeployment, *corev1.Service) {
+		gwd := &gatewayv1alpha1.GatewayDeployment{}
+		must(c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: d.Name}, gwd), "reading a gateway")
+		return gwd, serviceOf[d.Name]
+	})
 	imagePatch := client.RawPatch(types.JSONPatchType, []byte(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"`+stormImage+`"}]`))
 	patchImages(c, n, func(ctx context.Context, name string) error {
 		return c.Patch(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}, imagePatch)
@@ -153,7 +143,7 @@ func boundStorm(c client.WithWatch, n int) time.Duration {
 	r, _ := wait()
 	waitDeployments()
 	close(rolledOut)
-	writers.Wait()
+	writers()
 	fmt.Fprintf(os.Stderr, "bench: bound storm of %d: %.1f s\n", n, r.total.Seconds())
 	return r.total
 }
