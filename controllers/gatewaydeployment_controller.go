@@ -429,6 +429,24 @@ func indexFields(mgr ctrl.Manager) error {
 		indexer.IndexField(context.Background(), &gatewayv1alpha1.GatewayDeployment{}, configSourcesIndex, configSources))
 }
 
+// prepareCaches indexes the manager's cache, starts the cache of configuration Secrets and
+// keeps the Deployment spec store in step with deletions.
+func (r *GatewayDeploymentReconciler) prepareCaches(mgr ctrl.Manager) error {
+	if r.DeploymentSpecs == nil {
+		// Without it every comparison would see a Deployment without a spec and apply again.
+		return errors.New("the reconciler needs the DeploymentSpecs given to CacheOptions")
+	}
+	if err := indexFields(mgr); err != nil {
+		return err
+	}
+	configSecrets, err := configSecretCache(mgr, r.WatchNamespace)
+	if err != nil {
+		return err
+	}
+	r.configSecrets = configSecrets
+	return r.DeploymentSpecs.WatchDeletions(context.Background(), mgr.GetCache())
+}
+
 // SetupWithManager registers the controller. Its watches see only Portico's own children:
 // the manager's cache selects them by label.
 func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
@@ -441,19 +459,7 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		return err
 	}
 	r.konnect = r.newRegistrar(maxConcurrent)
-	if err := indexFields(mgr); err != nil {
-		return err
-	}
-	configSecrets, err := configSecretCache(mgr, r.WatchNamespace)
-	if err != nil {
-		return err
-	}
-	r.configSecrets = configSecrets
-	if r.DeploymentSpecs == nil {
-		// Without it every comparison would see a Deployment without a spec and apply again.
-		return errors.New("the reconciler needs the DeploymentSpecs given to CacheOptions")
-	}
-	if err := r.DeploymentSpecs.WatchDeletions(context.Background(), mgr.GetCache()); err != nil {
+	if err := r.prepareCaches(mgr); err != nil {
 		return err
 	}
 	c, err := ctrl.NewControllerManagedBy(mgr).
@@ -471,7 +477,7 @@ func (r *GatewayDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConc
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfSecret)).
 		// The configurations users label for spec.config, and Portico's copies of them.
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.gatewaysOfConfig("ConfigMap"))).
-		WatchesRawSource(source.Kind(configSecrets, client.Object(&corev1.Secret{}), handler.EnqueueRequestsFromMapFunc(r.gatewaysOfConfig("Secret")))).
+		WatchesRawSource(source.Kind(r.configSecrets, client.Object(&corev1.Secret{}), handler.EnqueueRequestsFromMapFunc(r.gatewaysOfConfig("Secret")))).
 		// Pods belong to ReplicaSets, not to the GatewayDeployment: map them by label.
 		Watches(&corev1.Pod{}, progressFirst(handler.EnqueueRequestsFromMapFunc(gatewayOfPod)), builder.WithPredicates(notOnCreate, podNews)).
 		// Istio, or OpenShift's Routes, may arrive while Portico runs. Metadata is all it needs.
