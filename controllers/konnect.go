@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -375,10 +374,12 @@ func (r *registrar) readRegistration(ctx context.Context, gwd *gatewayv1alpha1.G
 	return nil
 }
 
-// register resolves the token and the control plane, issues or reads the certificate, and
-// pins it. Each step writes the registration Secret before the next calls Konnect.
+// register gathers what the registration is planned from (the token, the control plane
+// when it must be looked up, the user's certificate), has internal/konnect plan it, and
+// carries the plan out. Each step writes the registration Secret before the next calls
+// Konnect.
 func (r *registrar) register(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) error {
-	spec, reg := run.spec, &run.reg
+	spec := run.spec
 	if err := r.allowServer(spec.ServerURL); err != nil {
 		return err
 	}
@@ -391,34 +392,41 @@ func (r *registrar) register(ctx context.Context, gwd *gatewayv1alpha1.GatewayDe
 		return heldProblem{m.held}
 	}
 	run.client = konnect.NewClient(spec.ServerURL, token, r.http, r.gate)
-	reg.AuthSecret, reg.AuthSecretKey = spec.AuthSecretRef.Name, spec.AuthSecretRef.Key
+	run.reg.AuthSecret, run.reg.AuthSecretKey = spec.AuthSecretRef.Name, spec.AuthSecretRef.Key
 
-	if err := r.resolveControlPlane(ctx, run); err != nil {
-		return err
+	want := konnect.Want{ServerURL: spec.ServerURL, ControlPlaneRef: controlPlaneRef(spec), RenewBefore: spec.Certificate.RenewBeforeOrDefault()}
+	var found *konnect.ControlPlane
+	if konnect.NeedsControlPlane(run.reg, want) {
+		if found, err = r.lookUpControlPlane(ctx, run); err != nil {
+			return err
+		}
 	}
-
-	certPEM, err := r.prepareCertificate(ctx, gwd, run)
-	if err != nil {
-		return err
+	var userCert []byte
+	if name := spec.Certificate.SecretName; name != "" {
+		if userCert, err = r.userCertificate(ctx, gwd.Namespace, name); err != nil {
+			return err
+		}
+		want.UserCertificate = konnect.Fingerprint(userCert)
 	}
-	if err := r.writeRegistration(ctx, gwd, run); err != nil {
-		return err
+	now := r.clock.Now()
+	plan := konnect.PlanRegistration(run.reg, want, found, now)
+	if !plan.RenewAt.IsZero() {
+		run.requeueAfter(plan.RenewAt.Sub(now))
 	}
-	return r.pin(ctx, gwd, run, certPEM)
+	return r.carryOut(ctx, gwd, run, plan, want, userCert)
 }
 
-// resolveControlPlane reads the control plane the spec names, when the reference or the
-// server changed or its endpoint is not known yet. Moving to another control plane retires
-// the certificate pinned to the old one.
-func (r *registrar) resolveControlPlane(ctx context.Context, run *konnectRun) error {
-	spec, reg := run.spec, &run.reg
-	ref := "id:" + spec.ControlPlaneID
+// controlPlaneRef is how spec names its control plane: "id:…" or "name:…".
+func controlPlaneRef(spec *gatewayv1alpha1.KonnectSpec) string {
 	if spec.ControlPlaneName != "" {
-		ref = "name:" + spec.ControlPlaneName
+		return "name:" + spec.ControlPlaneName
 	}
-	if reg.ControlPlaneRef == ref && reg.ServerURL == spec.ServerURL && reg.ControlPlaneHost != "" {
-		return nil
-	}
+	return "id:" + spec.ControlPlaneID
+}
+
+// lookUpControlPlane reads the control plane the spec names.
+func (r *registrar) lookUpControlPlane(ctx context.Context, run *konnectRun) (*konnect.ControlPlane, error) {
+	spec := run.spec
 	var cp *konnect.ControlPlane
 	var err error
 	if spec.ControlPlaneName != "" {
@@ -427,22 +435,35 @@ func (r *registrar) resolveControlPlane(ctx context.Context, run *konnectRun) er
 		cp, err = run.client.ControlPlane(ctx, spec.ControlPlaneID)
 	}
 	if err != nil {
-		return problemFrom(err, "control plane "+strings.TrimPrefix(strings.TrimPrefix(ref, "id:"), "name:"))
+		return nil, problemFrom(err, "control plane "+cmp.Or(spec.ControlPlaneName, spec.ControlPlaneID))
 	}
-	if reg.ControlPlaneID != cp.ID {
-		reg.Retire()
-	}
-	reg.ServerURL, reg.ControlPlaneRef, reg.ControlPlaneID = spec.ServerURL, ref, cp.ID
-	reg.ControlPlaneHost, reg.TelemetryHost = hostOf(cp.Endpoint), hostOf(cp.TelemetryEndpoint)
-	return nil
+	return cp, nil
 }
 
-// pin pins the certificate to use, unless it is pinned, and during a rotation its
-// successor, which then takes its place: the pods roll onto it and the old one is unpinned
-// after (finishKonnect). The registration is stored after each pin.
-func (r *registrar) pin(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, certPEM []byte) error {
+// carryOut does what plan says, in its order: retire, record the control plane, issue or
+// take the certificate, store, pin, and during a rotation pin the successor, which then takes
+// the certificate's place: the pods roll onto it and the old one is unpinned after
+// (finishKonnect). The registration is stored after each pin.
+func (r *registrar) carryOut(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun,
+	plan konnect.RegistrationPlan, want konnect.Want, userCert []byte) error {
 	reg := &run.reg
-	if reg.CertificateID == "" {
+	if plan.Retire {
+		reg.Retire() // before the control plane changes: the retired pair names the old one
+	}
+	if plan.ControlPlane != nil {
+		reg.UseControlPlane(want.ServerURL, want.ControlPlaneRef, plan.ControlPlane)
+	}
+	if err := r.prepareCertificate(gwd, run, plan.Certificate, want); err != nil {
+		return err
+	}
+	if err := r.writeRegistration(ctx, gwd, run); err != nil {
+		return err
+	}
+	if plan.Pin {
+		certPEM := reg.Cert
+		if userCert != nil {
+			certPEM = userCert
+		}
 		id, err := run.client.PinOnce(ctx, reg.ControlPlaneID, string(certPEM))
 		if err != nil {
 			return problemFrom(err, "control plane "+reg.ControlPlaneID+" (pinning the certificate)")
@@ -454,7 +475,7 @@ func (r *registrar) pin(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeploym
 			return err
 		}
 	}
-	if len(reg.NextCert) > 0 {
+	if plan.PinSuccessor {
 		id, err := run.client.PinOnce(ctx, reg.ControlPlaneID, string(reg.NextCert))
 		if err != nil {
 			return problemFrom(err, "control plane "+reg.ControlPlaneID+" (pinning the new certificate)")
@@ -469,49 +490,31 @@ func (r *registrar) pin(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeploym
 	return nil
 }
 
-// prepareCertificate makes sure the registration has its certificate (and, when rotation is
-// due, a successor) and returns the PEM certificate to pin.
-func (r *registrar) prepareCertificate(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun) ([]byte, error) {
-	reg, certSpec := &run.reg, run.spec.Certificate
-	if certSpec.SecretName != "" {
-		cert, err := r.userCertificate(ctx, gwd.Namespace, certSpec.SecretName)
-		if err != nil {
-			return nil, err
-		}
-		if fp := konnect.Fingerprint(cert); fp != reg.CertificateSHA256 {
-			reg.Retire() // a new certificate from the user: pin it, roll, unpin the old one
-			reg.CertificateSHA256 = fp
-		}
-		reg.Cert, reg.Key, reg.NextCert, reg.NextKey = nil, nil, nil, nil
-		return cert, nil
-	}
-	now := r.clock.Now()
-	duration, renewBefore := certSpec.DurationOrDefault(), certSpec.RenewBeforeOrDefault()
+// prepareCertificate does what step says to the registration's certificates: record the
+// user's, or issue Portico's own or its successor.
+func (r *registrar) prepareCertificate(gwd *gatewayv1alpha1.GatewayDeployment, run *konnectRun, step konnect.CertificateStep, want konnect.Want) error {
+	reg := &run.reg
 	issue := func() ([]byte, []byte, error) {
-		pair, err := konnect.Issue(gwd.Namespace+"/"+gwd.Name, now, duration, rand.Reader)
+		pair, err := konnect.Issue(gwd.Namespace+"/"+gwd.Name, r.clock.Now(), run.spec.Certificate.DurationOrDefault(), rand.Reader)
 		if err != nil {
 			return nil, nil, err
 		}
 		return pair.CertPEM, pair.KeyPEM, nil
 	}
 	var err error
-	switch step, renewAt := konnect.PlanCertificate(*reg, renewBefore, now); step {
+	switch step {
+	case konnect.UseUserCertificate:
+		reg.CertificateSHA256 = want.UserCertificate
+		reg.Cert, reg.Key, reg.NextCert, reg.NextKey = nil, nil, nil, nil
 	case konnect.IssueCertificate:
-		reg.Retire()
 		if reg.Cert, reg.Key, err = issue(); err != nil {
-			return nil, err
+			return err
 		}
 		reg.CertificateSHA256 = konnect.Fingerprint(reg.Cert)
 	case konnect.IssueSuccessor:
-		if reg.NextCert, reg.NextKey, err = issue(); err != nil {
-			return nil, err
-		}
-	default:
-		if !renewAt.IsZero() {
-			run.requeueAfter(renewAt.Sub(now))
-		}
+		reg.NextCert, reg.NextKey, err = issue()
 	}
-	return reg.Cert, nil
+	return err
 }
 
 // certificateInUse is the PEM certificate the pods use, for status.
@@ -1000,13 +1003,4 @@ func (r *registrar) patchFinalizer(ctx context.Context, gwd *gatewayv1alpha1.Gat
 		return client.IgnoreNotFound(fmt.Errorf("updating the Konnect finalizer: %w", err))
 	}
 	return nil
-}
-
-// hostOf is an endpoint URL's host, without scheme or port.
-func hostOf(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" {
-		return strings.TrimPrefix(endpoint, "https://")
-	}
-	return u.Hostname()
 }

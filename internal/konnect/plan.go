@@ -5,6 +5,11 @@ package konnect
 
 import "time"
 
+// The registration's decisions, each from what the registrar gathered and a given clock:
+// before the render, PlanRegistration (control plane, certificate, pins) on top of
+// PlanCertificate; after the apply, once the rollout can be seen, UnpinRetired and the
+// PollSchedule of the data planes' check-ins. Backoff (registration.go) spaces the retries.
+
 // CertificateStep is what a registration's own certificate (one Portico issues) needs now.
 type CertificateStep int
 
@@ -92,4 +97,62 @@ func (p PollSchedule) After(outcome PollOutcome, now time.Time, retryAfter time.
 // still connects with a retired one.
 func UnpinRetired(reg Registration, templateCertificateID string, rolledOut bool) bool {
 	return len(reg.Retired) > 0 && reg.CertificateID != "" && templateCertificateID == reg.CertificateID && rolledOut
+}
+
+// Want is what spec.konnect asks of a registration.
+type Want struct {
+	// ServerURL is the Konnect API the registration is made with.
+	ServerURL string
+	// ControlPlaneRef names the control plane, as "id:…" or "name:…".
+	ControlPlaneRef string
+	// UserCertificate fingerprints the certificate of the user's Secret; "" when Portico
+	// issues its own, renewing it RenewBefore its expiry.
+	UserCertificate string
+	RenewBefore     time.Duration
+}
+
+// NeedsControlPlane tells whether the control plane must be looked up before planning: the
+// spec names another one, or another server, or its endpoint is not known yet.
+func NeedsControlPlane(reg Registration, want Want) bool {
+	return reg.ControlPlaneRef != want.ControlPlaneRef || reg.ServerURL != want.ServerURL || reg.ControlPlaneHost == ""
+}
+
+// RegistrationPlan is what a registration needs, in the order it is carried out: retire,
+// record the control plane, see to the certificate, store, pin, pin the successor.
+type RegistrationPlan struct {
+	// Retire moves the certificate pinned to the ones to unpin once the pods have rolled:
+	// the registration moved to another control plane, or its certificate is replaced.
+	Retire bool
+	// ControlPlane, when set, is the control plane to record (it was looked up).
+	ControlPlane *ControlPlane
+	// Certificate is what Portico's own certificate needs; UseUserCertificate when the
+	// user's Secret provides it.
+	Certificate CertificateStep
+	// Pin pins the certificate in use, which no certificate id names yet.
+	Pin bool
+	// PinSuccessor pins the successor, which then takes the place of the certificate in use.
+	PinSuccessor bool
+	// RenewAt is when Portico's certificate is next due for renewal; zero when nothing waits.
+	RenewAt time.Time
+}
+
+// UseUserCertificate: the user's certificate is the one in use (with Retire when it is new).
+const UseUserCertificate CertificateStep = -1
+
+// PlanRegistration decides what reg needs at now to be what want asks. found is the control
+// plane looked up when NeedsControlPlane said so, nil otherwise. It reads only its arguments.
+func PlanRegistration(reg Registration, want Want, found *ControlPlane, now time.Time) RegistrationPlan {
+	plan := RegistrationPlan{ControlPlane: found}
+	// Moving to another control plane leaves the certificate pinned to the old one.
+	plan.Retire = found != nil && found.ID != reg.ControlPlaneID
+	if want.UserCertificate != "" {
+		plan.Certificate = UseUserCertificate
+		plan.Retire = plan.Retire || want.UserCertificate != reg.CertificateSHA256
+	} else {
+		plan.Certificate, plan.RenewAt = PlanCertificate(reg, want.RenewBefore, now)
+		plan.Retire = plan.Retire || plan.Certificate == IssueCertificate
+		plan.PinSuccessor = plan.Certificate == IssueSuccessor || len(reg.NextCert) > 0
+	}
+	plan.Pin = plan.Retire || reg.CertificateID == ""
+	return plan
 }

@@ -5,19 +5,29 @@ package konnect
 
 import (
 	"crypto/rand"
+	"reflect"
 	"testing"
 	"time"
 )
 
-func TestPlanCertificate(t *testing.T) {
-	issued := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+// renewBefore is the renewal lead of the certificates these tests plan for.
+const renewBefore = 30 * 24 * time.Hour
+
+// ownCertificate is a certificate Portico issued at issued for 90 days, and when it is due
+// for renewal.
+func ownCertificate(t *testing.T) (pair *KeyPair, issued, notAfter, renewAt time.Time) {
+	t.Helper()
+	issued = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	pair, err := Issue("ns/gw", issued, 90*24*time.Hour, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	notAfter, _ := NotAfter(pair.CertPEM)
-	renewBefore := 30 * 24 * time.Hour
-	renewAt := notAfter.Add(-renewBefore)
+	notAfter, _ = NotAfter(pair.CertPEM)
+	return pair, issued, notAfter, notAfter.Add(-renewBefore)
+}
+
+func TestPlanCertificate(t *testing.T) {
+	pair, issued, notAfter, renewAt := ownCertificate(t)
 	own := Registration{Cert: pair.CertPEM, Key: pair.KeyPEM, CertificateSHA256: Fingerprint(pair.CertPEM)}
 	withSuccessor := own
 	withSuccessor.NextCert, withSuccessor.NextKey = []byte("next"), []byte("key")
@@ -106,5 +116,94 @@ func TestUnpinRetired(t *testing.T) {
 		if got := UnpinRetired(c.reg, c.template, c.done); got != c.want {
 			t.Errorf("%s: UnpinRetired = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestPlanRegistration(t *testing.T) {
+	pair, issued, _, renewAt := ownCertificate(t)
+	want := Want{ServerURL: "https://eu.api.konghq.com", ControlPlaneRef: "name:edge", RenewBefore: renewBefore}
+	users := want
+	users.UserCertificate = "fingerprint-of-the-users-certificate"
+	cp := &ControlPlane{ID: "cp-1", Endpoint: "https://abc.cp0.konghq.com:443"}
+	otherCP := &ControlPlane{ID: "cp-2", Endpoint: "https://def.cp0.konghq.com"}
+
+	pinned := Registration{ServerURL: want.ServerURL, ControlPlaneRef: want.ControlPlaneRef, ControlPlaneID: "cp-1",
+		ControlPlaneHost: "abc.cp0.konghq.com", CertificateID: "cert-1",
+		Cert: pair.CertPEM, Key: pair.KeyPEM, CertificateSHA256: Fingerprint(pair.CertPEM)}
+	notPinned := pinned
+	notPinned.CertificateID = ""
+	withSuccessor := pinned
+	withSuccessor.NextCert, withSuccessor.NextKey = []byte("next"), []byte("key")
+	usersPinned := pinned
+	usersPinned.Cert, usersPinned.Key, usersPinned.CertificateSHA256 = nil, nil, users.UserCertificate
+
+	for _, c := range []struct {
+		name  string
+		reg   Registration
+		want  Want
+		found *ControlPlane
+		now   time.Time
+		plan  RegistrationPlan
+	}{
+		{"a new registration: record, issue, pin", Registration{}, want, cp, issued,
+			RegistrationPlan{ControlPlane: cp, Certificate: IssueCertificate, Retire: true, Pin: true}},
+		{"registered and fresh: nothing but the renewal time", pinned, want, nil, issued.Add(time.Hour),
+			RegistrationPlan{Certificate: KeepCertificate, RenewAt: renewAt}},
+		{"a pin that failed is tried again", notPinned, want, nil, issued.Add(time.Hour),
+			RegistrationPlan{Certificate: KeepCertificate, RenewAt: renewAt, Pin: true}},
+		{"the same control plane looked up again: nothing retired", pinned, want, cp, issued.Add(time.Hour),
+			RegistrationPlan{ControlPlane: cp, Certificate: KeepCertificate, RenewAt: renewAt}},
+		{"another control plane: retire and pin there", pinned, want, otherCP, issued.Add(time.Hour),
+			RegistrationPlan{ControlPlane: otherCP, Certificate: KeepCertificate, RenewAt: renewAt, Retire: true, Pin: true}},
+		{"renewal due: issue and pin a successor", pinned, want, nil, renewAt,
+			RegistrationPlan{Certificate: IssueSuccessor, PinSuccessor: true}},
+		{"a successor not pinned yet is pinned", withSuccessor, want, nil, renewAt.Add(time.Hour),
+			RegistrationPlan{Certificate: KeepCertificate, PinSuccessor: true}},
+		{"the user's certificate replaces Portico's", pinned, users, nil, issued,
+			RegistrationPlan{Certificate: UseUserCertificate, Retire: true, Pin: true}},
+		{"the user's certificate, pinned: nothing", usersPinned, users, nil, issued,
+			RegistrationPlan{Certificate: UseUserCertificate}},
+		{"back from the user's certificate to Portico's", usersPinned, want, nil, issued,
+			RegistrationPlan{Certificate: IssueCertificate, Retire: true, Pin: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := PlanRegistration(c.reg, c.want, c.found, c.now); !reflect.DeepEqual(got, c.plan) {
+				t.Fatalf("PlanRegistration =\n%+v\nwant\n%+v", got, c.plan)
+			}
+		})
+	}
+}
+
+func TestNeedsControlPlane(t *testing.T) {
+	want := Want{ServerURL: "https://us.api.konghq.com", ControlPlaneRef: "id:cp-1"}
+	known := Registration{ServerURL: want.ServerURL, ControlPlaneRef: want.ControlPlaneRef, ControlPlaneHost: "abc.cp0.konghq.com"}
+	otherServer, otherRef, noHost := known, known, known
+	otherServer.ServerURL = "https://eu.api.konghq.com"
+	otherRef.ControlPlaneRef = "name:edge"
+	noHost.ControlPlaneHost = ""
+	for _, c := range []struct {
+		name string
+		reg  Registration
+		want bool
+	}{
+		{"known", known, false},
+		{"another server", otherServer, true},
+		{"another control plane", otherRef, true},
+		{"its endpoint not known yet", noHost, true},
+		{"nothing known", Registration{}, true},
+	} {
+		if got := NeedsControlPlane(c.reg, want); got != c.want {
+			t.Errorf("%s: NeedsControlPlane = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestUseControlPlane(t *testing.T) {
+	var reg Registration
+	reg.UseControlPlane("https://us.api.konghq.com", "id:cp-1", &ControlPlane{ID: "cp-1",
+		Endpoint: "https://abc.us.cp0.konghq.com:443", TelemetryEndpoint: "abc.us.tp0.konghq.com"})
+	if reg.ControlPlaneID != "cp-1" || reg.ControlPlaneHost != "abc.us.cp0.konghq.com" || reg.TelemetryHost != "abc.us.tp0.konghq.com" ||
+		reg.ServerURL != "https://us.api.konghq.com" || reg.ControlPlaneRef != "id:cp-1" {
+		t.Fatalf("UseControlPlane recorded %+v", reg)
 	}
 }

@@ -4,6 +4,7 @@
 package konnect
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -102,6 +103,22 @@ func (reg *Registration) Retire() {
 		reg.Retired = append(reg.Retired, reg.ControlPlaneID+"/"+reg.CertificateID)
 	}
 	reg.CertificateID = ""
+}
+
+// UseControlPlane records cp, looked up for serverURL and the spec's ref, as the
+// registration's control plane.
+func (reg *Registration) UseControlPlane(serverURL, ref string, cp *ControlPlane) {
+	reg.ServerURL, reg.ControlPlaneRef, reg.ControlPlaneID = serverURL, ref, cp.ID
+	reg.ControlPlaneHost, reg.TelemetryHost = hostOf(cp.Endpoint), hostOf(cp.TelemetryEndpoint)
+}
+
+// hostOf is an endpoint URL's host, without scheme or port.
+func hostOf(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return strings.TrimPrefix(endpoint, "https://")
+	}
+	return u.Hostname()
 }
 
 // Pinned lists every certificate reg knows to be pinned, as "controlPlaneID/certificateID".
