@@ -163,6 +163,9 @@ func (r *GatewayDeploymentReconciler) stepApply(ctx context.Context, s *scope) e
 		s.after(after)
 		errs = append(errs, err)
 	}
+	// Until the cache shows the Deployment Portico last wrote, what it says of the rollout is
+	// of a previous spec: neither status nor the pruning of copies may take it as this one's.
+	s.obs.DeploymentBehind = s.obs.Deployment != nil && r.applier.Behind(s.gwd, "Deployment/"+s.gwd.Name, s.obs.Deployment)
 	conflicts, applyErr := apply.TakeConflicts(errors.Join(errs...))
 	s.obs.ApplyError = applyErr
 	s.errs = append(s.errs, applyErr)
@@ -192,7 +195,7 @@ func (r *GatewayDeploymentReconciler) stepPruneCopies(ctx context.Context, s *sc
 	}
 	// A cached Deployment older than Portico's last write may be complete on the previous
 	// copies, still mounted: its update event brings the reconcile that prunes.
-	held := s.held() || (s.obs.Deployment != nil && r.applier.Behind(s.gwd, "Deployment/"+s.gwd.Name, s.obs.Deployment))
+	held := s.held() || s.obs.DeploymentBehind
 	s.errs = append(s.errs,
 		r.pruneCopies(ctx, s.gwd, render.ComponentConfig, config, held, s.obs.Deployment),
 		r.pruneCopies(ctx, s.gwd, render.ComponentTLS, tls, held, s.obs.Deployment))

@@ -23,6 +23,9 @@ type Observed struct {
 	// Deployment and Service as the cache holds them; nil when not there (yet).
 	Deployment *appsv1.Deployment
 	Service    *corev1.Service
+	// DeploymentBehind tells that the cached Deployment is older than the one Portico last
+	// wrote: its rollout, complete or not, is of a previous spec.
+	DeploymentBehind bool
 	// Pods are the gateway's pods.
 	Pods []corev1.Pod
 	// Autoscaler is the gateway's HorizontalPodAutoscaler as applied or cached; nil without.

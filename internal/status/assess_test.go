@@ -137,6 +137,18 @@ func TestReadyHoldsWhileAvailabilityDipsWithinTheStrategy(t *testing.T) {
 	g.Expect(cond(st, gatewayv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
 }
 
+// Portico wrote a new spec and the cache still holds the Deployment before it, complete on
+// the previous spec: that is no news of this one's rollout.
+func TestACachedDeploymentBehindPorticosWriteIsStillRollingOut(t *testing.T) {
+	g := NewWithT(t)
+	st := Assess(gateway(2), Observed{Deployment: dep(2, 2, 2), DeploymentBehind: true, Service: svc}, t0)
+	progressing := cond(st, gatewayv1alpha1.ConditionProgressing)
+	g.Expect(progressing.Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(progressing.Reason).To(Equal(gatewayv1alpha1.ReasonRollingOut))
+	g.Expect(cond(st, gatewayv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue), "the previous spec's pods still serve")
+	g.Expect(Settled(st)).To(BeFalse())
+}
+
 func TestTransitionTimeChangesOnlyWithStatus(t *testing.T) {
 	g := NewWithT(t)
 	gwd := gateway(2)

@@ -28,7 +28,7 @@ func (a *assessment) replicas() {
 	a.available = availableCondition(a.gwd, a.obs.Deployment, a.desired)
 	a.degraded = degradedCondition(a.gwd, a.obs)
 	a.add(a.available)
-	a.add(progressingCondition(a.obs.Deployment, a.desired))
+	a.add(progressingCondition(a.obs.Deployment, a.obs.DeploymentBehind, a.desired))
 	a.add(a.degraded)
 }
 
@@ -81,10 +81,10 @@ func RolloutComplete(d *appsv1.Deployment, desired int32) bool {
 		d.Status.UpdatedReplicas == desired && d.Status.Replicas == desired && d.Status.AvailableReplicas == desired
 }
 
-func progressingCondition(d *appsv1.Deployment, desired int32) metav1.Condition {
+func progressingCondition(d *appsv1.Deployment, behind bool, desired int32) metav1.Condition {
 	c := metav1.Condition{Type: gatewayv1alpha1.ConditionProgressing}
 	switch {
-	case d == nil || d.Status.ObservedGeneration < d.Generation:
+	case d == nil || behind || d.Status.ObservedGeneration < d.Generation:
 		c.Status, c.Reason, c.Message = metav1.ConditionTrue, gatewayv1alpha1.ReasonRollingOut, "Rolling out the current spec."
 	case deadlineExceeded(d) != nil:
 		c.Status, c.Reason = metav1.ConditionFalse, gatewayv1alpha1.ReasonProgressDeadlineExceeded
