@@ -98,6 +98,7 @@ func main() {
 	scaleMemory := flag.String("scale-memory", "1000,5000,10000", "with -scale: the numbers of GatewayDeployments of the memory runs")
 	hostile := flag.Int("hostile", 0, "also run N=hostile GatewayDeployments at every maximum of the spec (as a hostile tenant would write them), for peak RSS (0: skip)")
 	flag.IntVar(&envBytes, "hostile-env-bytes", 4<<10, "the length of each of the 128 env values in -hostile specs (at 4 KiB, the bench's own list of 1,000 gateways times out)")
+	flag.StringVar(&memoryLimitOverride, "operator-memory-limit", "", "the memory limit the operator is told of (its GOMEMLIMIT is 80 % of it), such as 320Mi; empty: config/manager's")
 	flag.Parse()
 	// The bench's clients have nothing to log; controller-runtime would otherwise warn, with a
 	// stack trace, that no logger was set.

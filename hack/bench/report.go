@@ -17,6 +17,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 )
 
@@ -152,6 +153,21 @@ func sum(counts map[string]float64) float64 {
 		total += v
 	}
 	return total
+}
+
+// memoryLimitOverride is -operator-memory-limit: the memory limit the operator is told of
+// instead of the shipped one ("" for the shipped one).
+var memoryLimitOverride string
+
+// operatorMemoryLimit is the memory limit, in bytes, the operators the bench starts are told
+// of (CONTAINER_MEMORY_LIMIT): -operator-memory-limit, or the shipped one.
+func operatorMemoryLimit() string {
+	if memoryLimitOverride != "" {
+		q, err := resource.ParseQuantity(memoryLimitOverride)
+		must(err, "parsing -operator-memory-limit")
+		return strconv.FormatInt(q.Value(), 10)
+	}
+	return shippedMemoryLimit()
 }
 
 // shippedMemoryLimit is the operator container's memory limit in config/manager, in bytes, as

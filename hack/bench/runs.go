@@ -305,7 +305,8 @@ func writeStatuses(c client.Client, rolledOut <-chan *appsv1.Deployment, made fu
 // polling: listing every object many times a second would load the API server the runs
 // compete for, and more for custom resources (JSON) than for Deployments.
 func waitFor(c client.WithWatch, n int, start time.Time, list client.ObjectList, ready func(client.Object) bool, watching chan<- struct{}) (run, map[string]time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	// 20 minutes, or longer for large N: the 10,000-gateway memory run takes about 25.
+	ctx, cancel := context.WithTimeout(context.Background(), max(20*time.Minute, time.Duration(n)*200*time.Millisecond))
 	defer cancel()
 	var r run
 	readyAt := map[string]time.Time{}
@@ -480,7 +481,7 @@ func startOperator(manager, kubeconfig, name string, extraArgs ...string) *opera
 	}
 	args = append(args, strings.Fields(os.Getenv("BENCH_OPERATOR_ARGS"))...)
 	op.cmd = exec.Command(manager, args...)
-	op.cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig, "CONTAINER_MEMORY_LIMIT="+shippedMemoryLimit()), operatorEnv...)
+	op.cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig, "CONTAINER_MEMORY_LIMIT="+operatorMemoryLimit()), operatorEnv...)
 	op.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logFile, err := os.Create(filepath.Join(os.TempDir(), "portico-bench-"+name+".log"))
 	must(err, "creating the operator's log")

@@ -134,7 +134,11 @@ func writeGrowth(out string, g *growthReport) {
 			"all registered %.1f s after the first create; then %.1f nodes polls per interval over %d intervals (target 1; one poll per gateway would be %d); %d contract violations.\n",
 			k.n, k.interval, k.registered.Seconds(), k.polls, pollWindow, k.n, k.violations)
 	}
-	b.WriteString("\nPeak RSS of the operator (its memory run: N gateways created, all Ready):\n\n| N | peak RSS |\n|---|---|\n")
+	limitNote := ""
+	if memoryLimitOverride != "" {
+		limitNote = fmt.Sprintf("; the operator told of a memory limit of %s instead of the shipped one, GOMEMLIMIT 80 %% of it", memoryLimitOverride)
+	}
+	fmt.Fprintf(&b, "\nPeak RSS of the operator (its memory run: N gateways created, all Ready%s):\n\n| N | peak RSS |\n|---|---|\n", limitNote)
 	var memoryPoints plotter.XYs
 	for _, n := range memorySizes {
 		if peak, ok := memory[n]; ok {
