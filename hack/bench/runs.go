@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -299,15 +300,30 @@ func writeStatuses(c client.Client, rolledOut <-chan *appsv1.Deployment, made fu
 	return writers.Wait
 }
 
+// stallLimit is how long a run may go without one more object becoming ready.
+const stallLimit = 5 * time.Minute
+
 // waitFor watches list's kind in the bench namespace until n objects are ready, recording the
 // timeline and when each was first seen ready. It closes watching once its watch is open, so
 // that the caller creates objects only then and no early Ready is seen late. A watch, not
 // polling: listing every object many times a second would load the API server the runs
 // compete for, and more for custom resources (JSON) than for Deployments.
 func waitFor(c client.WithWatch, n int, start time.Time, list client.ObjectList, ready func(client.Object) bool, watching chan<- struct{}) (run, map[string]time.Time) {
-	// 20 minutes, or longer for large N: the 10,000-gateway memory run takes about 25.
-	ctx, cancel := context.WithTimeout(context.Background(), max(20*time.Minute, time.Duration(n)*200*time.Millisecond))
+	// A run ends in failure once nothing has become ready for stallLimit: at 10,000 gateways
+	// the local cluster itself slows to a few a second, and a fixed limit on the whole run
+	// stopped runs that were still progressing.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var lastProgress atomic.Int64
+	lastProgress.Store(time.Now().UnixNano())
+	go func() {
+		for ctx.Err() == nil {
+			time.Sleep(10 * time.Second)
+			if time.Since(time.Unix(0, lastProgress.Load())) > stallLimit {
+				cancel()
+			}
+		}
+	}()
 	var r run
 	readyAt := map[string]time.Time{}
 	observe := func(obj client.Object) {
@@ -315,6 +331,7 @@ func waitFor(c client.WithWatch, n int, start time.Time, list client.ObjectList,
 			return
 		}
 		now := time.Now()
+		lastProgress.Store(now.UnixNano())
 		readyAt[obj.GetName()] = now
 		r.timeline = append(r.timeline, sample{now.Sub(start), len(readyAt)})
 		if r.firstReady == 0 {
@@ -346,7 +363,7 @@ func waitFor(c client.WithWatch, n int, start time.Time, list client.ObjectList,
 		}
 		w.Stop()
 		if ctx.Err() != nil {
-			fail(fmt.Errorf("only %d of %d ready after %s", len(readyAt), n, time.Since(start)))
+			fail(fmt.Errorf("only %d of %d ready after %s, none for the last %s", len(readyAt), n, time.Since(start), stallLimit))
 		}
 	}
 	r.total = r.timeline[len(r.timeline)-1].at
