@@ -237,7 +237,7 @@ type immutableCopy struct {
 func (r *GatewayDeploymentReconciler) ensureCopy(ctx context.Context, gwd *gatewayv1alpha1.GatewayDeployment, c immutableCopy) error {
 	reader, obj, kind := r.configObject(c.secret)
 	key := types.NamespacedName{Namespace: gwd.Namespace, Name: c.name}
-	child := kind + "/" + c.name
+	child := apply.ChildKey(kind, c.name)
 	switch err := reader.Get(ctx, key, obj); {
 	case err == nil:
 		if !metav1.IsControlledBy(obj, gwd) {

@@ -165,7 +165,7 @@ func (r *GatewayDeploymentReconciler) stepApply(ctx context.Context, s *scope) e
 	}
 	// Until the cache shows the Deployment Portico last wrote, what it says of the rollout is
 	// of a previous spec: neither status nor the pruning of copies may take it as this one's.
-	s.obs.DeploymentBehind = s.obs.Deployment != nil && r.applier.Behind(s.gwd, "Deployment/"+s.gwd.Name, s.obs.Deployment)
+	s.obs.DeploymentBehind = s.obs.Deployment != nil && r.applier.Behind(s.gwd, apply.ChildKey("Deployment", s.gwd.Name), s.obs.Deployment)
 	conflicts, applyErr := apply.TakeConflicts(errors.Join(errs...))
 	s.obs.ApplyError = applyErr
 	s.errs = append(s.errs, applyErr)

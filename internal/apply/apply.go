@@ -57,14 +57,18 @@ type Applier struct {
 // Forget drops what the applier remembers of a deleted owner's children.
 func (a *Applier) Forget(owner types.NamespacedName) { a.memo.forget(owner) }
 
-// Behind tells whether the cached child (Kind/name) of owner is older than a version Portico
+// ChildKey names a child of kind and name as the applier's memory knows it: the child
+// argument of Behind, RecentlyCreated and RememberCreated.
+func ChildKey(kind, name string) string { return kind + "/" + name }
+
+// Behind tells whether the cached child (ChildKey) of owner is older than a version Portico
 // wrote or judged since: the cache has yet to catch up, and what it shows is not the child's
 // state now.
 func (a *Applier) Behind(owner client.Object, child string, cached client.Object) bool {
 	return a.memo.behind(owner, child, cached)
 }
 
-// RememberCreated keeps what the API server answered to a create of child (Kind/name) by
+// RememberCreated keeps what the API server answered to a create of child (ChildKey) by
 // owner, for the short while the cache may not show it (RecentlyCreated).
 func (a *Applier) RememberCreated(owner client.Object, child string, obj client.Object) {
 	a.memo.rememberCreated(owner, child, obj)
@@ -152,7 +156,7 @@ func Apply[O client.Object, A any](
 	ctx context.Context, a *Applier, gwd client.Object,
 	kind, name string, cached O, desired A, repair func(context.Context, O, A) error,
 ) error {
-	c := &applyCall[O, A]{Applier: a, gwd: gwd, kind: kind, child: kind + "/" + name,
+	c := &applyCall[O, A]{Applier: a, gwd: gwd, kind: kind, child: ChildKey(kind, name),
 		key: types.NamespacedName{Namespace: gwd.GetNamespace(), Name: name}, cached: cached, desired: desired, repair: repair}
 	action := "Update"
 	switch err := a.Get(ctx, c.key, cached); {
